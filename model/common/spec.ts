@@ -1,0 +1,52 @@
+// What every subsystem's specification provides. The interpreter in properties/harness runs any list of
+// operations against any `Model` of a subsystem (the specification itself, a mutant, or an adapter around an
+// external implementation) and checks the subsystem's invariants after every step.
+
+import type { FaultPlan, FaultRecord } from './faults.js';
+import type { Result } from './result.js';
+import type { Signature } from './schema.js';
+import type { Operation } from './values.js';
+
+/** One executed step, as invariants see it. `before` and `after` are independent snapshots. */
+export interface Step<S> {
+  readonly before: S;
+  readonly after: S;
+  readonly op: Operation;
+  readonly result: Result;
+  /** The fallible steps of this operation that were made to fail (an input of the test case). */
+  readonly faults: readonly FaultRecord[];
+}
+
+/**
+ * A named property of every reachable step. Returns undefined when it holds and a short message when it
+ * does not. `source` cites the document and the place in it the rule comes from.
+ */
+export interface Invariant<S> {
+  readonly name: string;
+  readonly source: string;
+  readonly check: (step: Step<S>) => string | undefined;
+}
+
+/** The operations of a subsystem applied to its state. Mutants are subclasses that override one operation. */
+export interface Model<S> {
+  initialState(): S;
+  /** Whether the operation applies in this state at all (as fast-check's `check`); skipped otherwise. */
+  precondition(state: S, op: Operation): boolean;
+  /** Performs one operation, mutating `state`, and returns what the kernel would return. */
+  apply(state: S, op: Operation, faults: FaultPlan): Result;
+}
+
+export interface SubsystemSpec<S> {
+  readonly name: string;
+  readonly title: string;
+  /** Source documents, by file name under shared/seeds. */
+  readonly sources: readonly string[];
+  /** Every operation and its arguments: what a saved case is checked against. */
+  readonly signatures: { readonly [op: string]: Signature };
+  readonly invariants: readonly Invariant<S>[];
+  createModel(): Model<S>;
+  /** An independent copy of a state, for `Step.before`. */
+  snapshot(state: S): S;
+  /** The part of the state a trace shows after each step: short, in the kernel's own terms. */
+  describe(state: S): string;
+}

@@ -1,0 +1,191 @@
+// Invariants of the CC DMA staging-buffer pool, each named for what it protects.
+
+import type { Invariant } from '../common/spec.js';
+import { PAGE_SIZE } from '../uvm-mem/sysmem.js';
+import { AUTH_TAGS_SIZE, DMA_BUFFER_SIZE, type PoolState } from './state.js';
+
+const SEED = '000_e4d5058719a42ede.txt';
+
+function duplicate<T>(xs: readonly T[]): T | undefined {
+  const seen = new Set<T>();
+  for (const x of xs) {
+    if (seen.has(x)) return x;
+    seen.add(x);
+  }
+  return undefined;
+}
+
+export const poolInvariants: readonly Invariant<PoolState>[] = [
+  {
+    // 000, "uvm_conf_computing_dma_buffer_alloc": list_del_init takes a buffer off the free list before it is handed out.
+    name: 'noBufferBothFreeAndHeld',
+    source: `${SEED} § uvm_conf_computing_dma_buffer_alloc (list_del_init before hand-out)`,
+    check: ({ after }) => {
+      const held = new Set(after.held);
+      const both = after.free.find((id) => held.has(id));
+      return both === undefined ? undefined : `b${both} is on the free list and held by a caller (use after free)`;
+    },
+  },
+  {
+    // 000, "uvm_conf_computing_dma_buffer_free": a buffer goes back to the list once per free.
+    name: 'noDoubleFree',
+    source: `${SEED} § uvm_conf_computing_dma_buffer_free (dma_buffer_pool_add once)`,
+    check: ({ after }) => {
+      const twice = duplicate(after.free);
+      if (twice !== undefined) return `b${twice} is on the free list twice (double free)`;
+      const heldTwice = duplicate(after.held);
+      return heldTwice === undefined ? undefined : `b${heldTwice} is handed out to two callers`;
+    },
+  },
+  {
+    // 000, "dma_buffer_create": only buffers whose allocations exist are ever pooled or handed out.
+    name: 'pooledAndHeldBuffersAreLive',
+    source: `${SEED} § dma_buffer_create / dma_buffer_destroy_locked`,
+    check: ({ after }) => {
+      for (const id of [...after.free, ...after.held]) {
+        const b = after.buffers.get(id);
+        if (b === undefined) return `b${id} is listed but its struct was freed (use after free)`;
+        if (b.alloc === null || !after.sysmem.mems.has(b.alloc)) return `b${id} is listed but its staging memory was freed`;
+        if (b.authTag === null || !after.sysmem.mems.has(b.authTag)) return `b${id} is listed but its auth-tag memory was freed`;
+      }
+      return undefined;
+    },
+  },
+  {
+    // 000, "dma_buffer_pool_expand_locked": every buffer made is added to the pool; none is dropped.
+    name: 'everyBufferIsFreeOrHeld',
+    source: `${SEED} § dma_buffer_pool_expand_locked (dma_buffer_pool_add for each buffer made)`,
+    check: ({ after }) => {
+      const listed = new Set([...after.free, ...after.held]);
+      for (const id of after.buffers.keys()) if (!listed.has(id)) return `b${id} exists but is neither free nor held (leak)`;
+      return undefined;
+    },
+  },
+  {
+    // 000, "dma_buffer_pool_expand_locked": num_dma_buffers += i, the number actually created.
+    name: 'numDmaBuffersCountsEveryBuffer',
+    source: `${SEED} § dma_buffer_pool_expand_locked (num_dma_buffers += i)`,
+    check: ({ after }) =>
+      after.numDmaBuffers === after.buffers.size
+        ? undefined
+        : `num_dma_buffers=${after.numDmaBuffers} but ${after.buffers.size} buffers exist`,
+  },
+  {
+    // 000, "dma_buffer_create": any failure destroys what was made, so no allocation outlives its buffer.
+    name: 'noOrphanAllocation',
+    source: `${SEED} § dma_buffer_create (goto err: dma_buffer_destroy_locked)`,
+    check: ({ after }) => {
+      const owned = new Set<number>();
+      for (const b of after.buffers.values()) {
+        if (b.alloc !== null) owned.add(b.alloc);
+        if (b.authTag !== null) owned.add(b.authTag);
+      }
+      for (const id of after.sysmem.mems.keys()) if (!owned.has(id)) return `sysmem allocation m${id} belongs to no buffer (leak)`;
+      return undefined;
+    },
+  },
+  {
+    // 000, "uvm_gpu_dma_alloc_page": mapped_cpu_pages_size grows by PAGE_SIZE per DMA page and must shrink likewise.
+    name: 'mappedCpuPagesSizeIsExact',
+    source: `${SEED} § uvm_gpu_dma_alloc_page (atomic64_add(PAGE_SIZE, mapped_cpu_pages_size))`,
+    check: ({ after }) => {
+      let pages = 0n;
+      for (const m of after.sysmem.mems.values()) pages += BigInt(m.chunks);
+      const expected = pages * PAGE_SIZE;
+      return after.sysmem.mappedCpuPagesSize === expected
+        ? undefined
+        : `mapped_cpu_pages_size=0x${after.sysmem.mappedCpuPagesSize.toString(16)} but live DMA pages make 0x${expected.toString(16)}`;
+    },
+  },
+  {
+    // 000, "dma_buffer_create": auth_tags_size = (DMA_BUFFER_SIZE / PAGE_SIZE) * AUTH_TAG_SIZE; both halves GPU-mapped.
+    name: 'liveBufferIsWholeAndMapped',
+    source: `${SEED} § dma_buffer_create (auth_tags_size, uvm_mem_map_gpu_kernel)`,
+    check: ({ after }) => {
+      for (const id of [...after.free, ...after.held]) {
+        const b = after.buffers.get(id);
+        const data = b?.alloc == null ? undefined : after.sysmem.mems.get(b.alloc);
+        const tags = b?.authTag == null ? undefined : after.sysmem.mems.get(b.authTag);
+        if (data === undefined || tags === undefined) continue; // pooledAndHeldBuffersAreLive reports it
+        if (data.size !== DMA_BUFFER_SIZE) return `b${id} staging buffer is 0x${data.size.toString(16)} bytes, not DMA_BUFFER_SIZE`;
+        if (tags.size !== AUTH_TAGS_SIZE) return `b${id} auth-tag buffer is 0x${tags.size.toString(16)} bytes, not 0x${AUTH_TAGS_SIZE.toString(16)}`;
+        if (!data.gpuKernelMapped || !tags.gpuKernelMapped) return `b${id} is pooled but not mapped on its GPU`;
+        if (!data.cpuKernelMapped || !tags.cpuKernelMapped) return `b${id} is pooled but not mapped on the CPU`;
+      }
+      return undefined;
+    },
+  },
+  {
+    // 000, "uvm_conf_computing_dma_buffer_alloc": uvm_page_mask_zero(&encrypted_page_mask) before hand-out.
+    name: 'handedOutBufferHasClearEncryptedMask',
+    source: `${SEED} § uvm_conf_computing_dma_buffer_alloc (uvm_page_mask_zero)`,
+    check: ({ op, result, after }) => {
+      if (op.op !== 'alloc' || !result.ok) return undefined;
+      const b = after.buffers.get(result.value as number);
+      return b === undefined || b.encryptedPageMask === 0n
+        ? undefined
+        : `b${b.id} handed out with encrypted_page_mask=0x${b.encryptedPageMask.toString(16)} from its last user`;
+    },
+  },
+  {
+    // 000, "uvm_conf_computing_dma_buffer_alloc": the buffer is handed out only after its tracker was waited for.
+    name: 'handedOutBufferHasNoPendingWork',
+    source: `${SEED} § uvm_conf_computing_dma_buffer_alloc (uvm_tracker_wait / add to out_tracker)`,
+    check: ({ op, result, after }) => {
+      if (op.op !== 'alloc' || !result.ok) return undefined;
+      const b = after.buffers.get(result.value as number);
+      return b === undefined || !b.trackerPending ? undefined : `b${b.id} handed out while its previous user's work is pending`;
+    },
+  },
+  {
+    // 000, "uvm_conf_computing_dma_buffer_alloc": on error nothing is handed out and the pool keeps its buffers.
+    name: 'failedOperationHandsOutNothing',
+    source: `${SEED} § uvm_conf_computing_dma_buffer_alloc (error: uvm_conf_computing_dma_buffer_free)`,
+    check: ({ op, result, before, after }) => {
+      if (result.ok) return undefined;
+      if (after.held.join() !== before.held.join()) return `failed ${op.op} changed what callers hold`;
+      const lost = [...before.buffers.keys()].find((id) => !after.buffers.has(id));
+      if (op.op === 'alloc' && lost !== undefined) return `failed alloc destroyed b${lost}, which the pool owned`;
+      return undefined;
+    },
+  },
+  {
+    // 000, "dma_buffer_pool_expand_locked": only when not one buffer could be made does alloc fail for lack of
+    // buffers, and then the pool is exactly as it was. (A later tracker failure is a different error path.)
+    name: 'failedExpansionLeavesPoolAsItWas',
+    source: `${SEED} § dma_buffer_pool_expand_locked (if (i == 0) return status)`,
+    check: ({ op, result, before, after, faults }) => {
+      if (op.op !== 'alloc' || result.ok || faults.some((f) => f.site.startsWith('uvm_tracker'))) return undefined;
+      if (after.numDmaBuffers !== before.numDmaBuffers || after.free.join() !== before.free.join())
+        return `alloc failed in expansion yet the pool changed: num_dma_buffers ${before.numDmaBuffers} -> ${after.numDmaBuffers}, free [${after.free.join(' ')}]`;
+      if (after.sysmem.mappedCpuPagesSize !== before.sysmem.mappedCpuPagesSize) return 'alloc failed in expansion but DMA pages stayed allocated';
+      return undefined;
+    },
+  },
+  {
+    // 000, "dma_buffer_pool_expand_locked": nb_to_alloc = num_dma_buffers, so an expansion at most doubles the pool.
+    name: 'expansionAtMostDoubles',
+    source: `${SEED} § dma_buffer_pool_expand_locked (nb_to_alloc = num_dma_buffers)`,
+    check: ({ op, before, after }) => {
+      if (op.op !== 'alloc' || before.free.length !== 0 || !before.initialized) return undefined;
+      const faults = op.args['faults'] as readonly number[];
+      if (after.numDmaBuffers > 2 * before.numDmaBuffers) return `expansion grew the pool ${before.numDmaBuffers} -> ${after.numDmaBuffers}`;
+      if (faults.length === 0 && after.numDmaBuffers !== 2 * before.numDmaBuffers)
+        return `fault-free expansion grew the pool ${before.numDmaBuffers} -> ${after.numDmaBuffers}, not double`;
+      return undefined;
+    },
+  },
+  {
+    // 000, uvm_conf_computing.c pool deinit (and a failed init): every buffer destroyed, count 0, no DMA page left.
+    name: 'deinitLeavesNothingAllocated',
+    source: `${SEED} § conf_computing_dma_buffer_pool_deinit (UVM_ASSERT(num_dma_buffers == 0))`,
+    check: ({ op, result, after }) => {
+      const teardown = (op.op === 'deinit' && result.ok) || (op.op === 'init' && !result.ok);
+      if (!teardown) return undefined;
+      if (after.buffers.size !== 0) return `${after.buffers.size} buffers survive ${op.op === 'init' ? 'a failed init' : 'deinit'}`;
+      if (after.numDmaBuffers !== 0) return `num_dma_buffers=${after.numDmaBuffers} after ${op.op}`;
+      if (after.sysmem.mems.size !== 0 || after.sysmem.mappedCpuPagesSize !== 0n) return `DMA memory still allocated after ${op.op}`;
+      return undefined;
+    },
+  },
+];

@@ -1,0 +1,85 @@
+// State of the Confidential-Computing DMA staging-buffer pool of one GPU.
+// Source: 000_e4d5058719a42ede.txt, "uvm_conf_computing_dma_buffer_alloc" and the uvm_conf_computing.c
+// sections it quotes (dma_buffer_pool_expand_locked, dma_buffer_create).
+
+import { emptySysmemSpace, PAGE_SIZE, type MemId, type SysmemSpace } from '../uvm-mem/sysmem.js';
+
+/** UVM_CONF_COMPUTING_DMA_BUFFER_SIZE: one VA block (2 MiB) of staging memory per buffer. */
+export const DMA_BUFFER_SIZE = 2n * 1024n * 1024n;
+/** UVM_CONF_COMPUTING_AUTH_TAG_SIZE: one 16-byte authentication tag per page of the buffer. */
+export const AUTH_TAG_SIZE = 16n;
+/** dma_buffer_create: (UVM_CONF_COMPUTING_DMA_BUFFER_SIZE / PAGE_SIZE) * UVM_CONF_COMPUTING_AUTH_TAG_SIZE. */
+export const AUTH_TAGS_SIZE = (DMA_BUFFER_SIZE / PAGE_SIZE) * AUTH_TAG_SIZE;
+/** Pages in one buffer: the width of encrypted_page_mask. */
+export const PAGES_PER_BUFFER = Number(DMA_BUFFER_SIZE / PAGE_SIZE);
+/** conf_computing_dma_buffer_pool_init creates this many buffers. */
+export const DRIVER_INITIAL_BUFFERS = 32;
+
+export type BufferId = number;
+
+export interface DmaBuffer {
+  readonly id: BufferId;
+  /** The 2 MiB staging buffer, or null before it is made. */
+  alloc: MemId | null;
+  /** The buffer of authentication tags, or null before it is made. */
+  authTag: MemId | null;
+  /** Whether the buffer's tracker still holds work that must complete before the buffer is reused. */
+  trackerPending: boolean;
+  /** encrypted_page_mask: pages of the buffer that hold encrypted data, one bit per page. */
+  encryptedPageMask: bigint;
+}
+
+export interface PoolState {
+  initialized: boolean;
+  /** num_dma_buffers: how many buffers the pool owns, free or held. */
+  numDmaBuffers: number;
+  /** free_dma_buffers, in list order (alloc takes the head, free adds at the tail). */
+  free: BufferId[];
+  /** Buffers handed out to callers and not yet freed, in the order they were handed out. */
+  held: BufferId[];
+  /** Every buffer struct that exists (uvm_kvmalloc'ed and not yet uvm_kvfree'd). */
+  buffers: Map<BufferId, DmaBuffer>;
+  nextBufferId: BufferId;
+  /** The DMA owner GPU's sysmem allocations. */
+  sysmem: SysmemSpace;
+}
+
+export function initialPoolState(sevEnabled = true): PoolState {
+  return {
+    initialized: false,
+    numDmaBuffers: 0,
+    free: [],
+    held: [],
+    buffers: new Map(),
+    nextBufferId: 0,
+    sysmem: emptySysmemSpace(sevEnabled),
+  };
+}
+
+export function snapshotPool(s: PoolState): PoolState {
+  return {
+    initialized: s.initialized,
+    numDmaBuffers: s.numDmaBuffers,
+    free: [...s.free],
+    held: [...s.held],
+    buffers: new Map([...s.buffers].map(([id, b]) => [id, { ...b }])),
+    nextBufferId: s.nextBufferId,
+    sysmem: {
+      mems: new Map([...s.sysmem.mems].map(([id, m]) => [id, { ...m }])),
+      nextMemId: s.sysmem.nextMemId,
+      mappedCpuPagesSize: s.sysmem.mappedCpuPagesSize,
+      sevEnabled: s.sysmem.sevEnabled,
+    },
+  };
+}
+
+export function describePool(s: PoolState): string {
+  if (!s.initialized && s.buffers.size === 0) return 'pool: not initialised';
+  const ids = (xs: BufferId[]) => '[' + xs.map((x) => 'b' + x).join(' ') + ']';
+  const pending = [...s.buffers.values()].filter((b) => b.trackerPending).map((b) => 'b' + b.id);
+  return (
+    `num_dma_buffers=${s.numDmaBuffers} free=${ids(s.free)} held=${ids(s.held)}` +
+    (pending.length > 0 ? ` tracker-pending={${pending.join(' ')}}` : '') +
+    ` mems=${s.sysmem.mems.size} mapped_cpu_pages_size=0x${s.sysmem.mappedCpuPagesSize.toString(16)}`
+  );
+}

@@ -1,0 +1,212 @@
+// Seeded bugs in the DMA staging-buffer pool: each overrides exactly one operation of the specification,
+// the way such code really goes wrong. Each names the invariant that must catch it.
+
+import type { FaultPlan } from '../../model/common/faults.js';
+import { fail, ok, type Result } from '../../model/common/result.js';
+import { DmaPoolModel, type BufferId, type PoolState } from '../../model/dma-pool/index.js';
+import { SysmemDmaOps, type MemId, type SysmemSpace } from '../../model/uvm-mem/sysmem.js';
+import type { MutantDef } from '../harness/suite.js';
+
+/** alloc hands the buffer out without uvm_page_mask_zero(&encrypted_page_mask). */
+class AllocKeepsEncryptedMask extends DmaPoolModel {
+  override alloc(s: PoolState, outTracker: boolean, faults: FaultPlan): Result {
+    const masks = new Map([...s.buffers].map(([id, b]) => [id, b.encryptedPageMask]));
+    const result = super.alloc(s, outTracker, faults);
+    if (result.ok) {
+      const b = s.buffers.get(result.value as number);
+      if (b !== undefined) b.encryptedPageMask = masks.get(b.id) ?? 0n;
+    }
+    return result;
+  }
+}
+
+/** alloc's error path forgets to put the buffer back on the free list: the pool leaks it. */
+class TrackerFailureLeaksBuffer extends DmaPoolModel {
+  override free(s: PoolState, id: BufferId, withTracker: boolean): Result {
+    const taken = !s.held.includes(id); // called from alloc's error path, not by a caller
+    if (taken) return ok();
+    return super.free(s, id, withTracker);
+  }
+}
+
+/** alloc's error path returns the buffer to the pool but still records it as handed out. */
+class TrackerFailureKeepsBufferHeld extends DmaPoolModel {
+  override free(s: PoolState, id: BufferId, withTracker: boolean): Result {
+    const fromAllocError = !s.held.includes(id);
+    const result = super.free(s, id, withTracker);
+    if (fromAllocError) s.held.push(id);
+    return result;
+  }
+}
+
+/** free adds the buffer to the list without taking it off first if it already is there (no list_del). */
+class FreeAddsTwice extends DmaPoolModel {
+  override free(s: PoolState, id: BufferId, withTracker: boolean): Result {
+    const result = super.free(s, id, withTracker);
+    if (withTracker) s.free.push(id);
+    return result;
+  }
+}
+
+/** expand counts the buffers it meant to make (nb_to_alloc), not the ones it made. */
+class ExpandCountsRequested extends DmaPoolModel {
+  override expand(s: PoolState, faults: FaultPlan): string | undefined {
+    const requested = s.numDmaBuffers;
+    const before = s.free.length;
+    const error = super.expand(s, faults);
+    const made = s.free.length - before;
+    if (made > 0) s.numDmaBuffers += requested - made;
+    return error;
+  }
+}
+
+/** expand makes one more buffer than num_dma_buffers (a `<=` loop bound). */
+class ExpandOneTooMany extends DmaPoolModel {
+  override expand(s: PoolState, faults: FaultPlan): string | undefined {
+    s.numDmaBuffers += 1;
+    const error = super.expand(s, faults);
+    s.numDmaBuffers -= 1;
+    const extra = this.createBuffer(s, faults);
+    if (extra.ok) {
+      s.free.push(extra.buffer.id);
+      s.numDmaBuffers += 1;
+    }
+    return error;
+  }
+}
+
+/** expand reports the last failure even after a partial success: the caller gets an error and nothing. */
+class ExpandFailsOnPartialSuccess extends DmaPoolModel {
+  override expand(s: PoolState, faults: FaultPlan): string | undefined {
+    const before = { num: s.numDmaBuffers };
+    const error = super.expand(s, faults);
+    const made = s.numDmaBuffers - before.num;
+    return made < before.num && made > 0 ? 'NV_ERR_NO_MEMORY' : error;
+  }
+}
+
+/** dma_buffer_create's error path frees the struct but not the staging allocation (goto to the wrong label). */
+class CreateLeaksStagingOnFailure extends DmaPoolModel {
+  override destroyBuffer(s: PoolState, id: BufferId): void {
+    const b = s.buffers.get(id);
+    const halfMade = b !== undefined && (b.authTag === null || !s.sysmem.mems.get(b.authTag)?.gpuKernelMapped);
+    if (halfMade && b !== undefined) b.alloc = null;
+    super.destroyBuffer(s, id);
+  }
+}
+
+/** deinit destroys the buffers but leaves them on the free list (no list_del), ready to be handed out. */
+class DeinitKeepsDestroyedOnList extends DmaPoolModel {
+  override deinit(s: PoolState): Result {
+    const listed = [...s.free];
+    const result = super.deinit(s);
+    s.free = listed;
+    s.initialized = listed.length > 0;
+    s.numDmaBuffers = listed.length;
+    return result;
+  }
+}
+
+/** A failed init keeps the buffers it had made. */
+class InitKeepsPartialPool extends DmaPoolModel {
+  override init(s: PoolState, count: number, faults: FaultPlan): Result {
+    for (let i = 0; i < count; i++) {
+      const made = this.createBuffer(s, faults);
+      if (!made.ok) return fail(made.error);
+      s.free.push(made.buffer.id);
+      s.numDmaBuffers++;
+    }
+    s.initialized = true;
+    return ok();
+  }
+}
+
+/** The auth-tag buffer sized one tag per buffer instead of one per page. */
+class AuthTagSizedPerBuffer extends DmaPoolModel {
+  protected override createSysmemOps(): SysmemDmaOps {
+    return new (class extends SysmemDmaOps {
+      override allocSysmemDmaAndMapCpuKernel(space: SysmemSpace, size: bigint, faults: FaultPlan) {
+        return super.allocSysmemDmaAndMapCpuKernel(space, size === 8192n ? 16n : size, faults);
+      }
+    })();
+  }
+}
+
+/** The auth-tag buffer is never mapped on the GPU. */
+class AuthTagNotGpuMapped extends DmaPoolModel {
+  protected override createSysmemOps(): SysmemDmaOps {
+    return new (class extends SysmemDmaOps {
+      override mapGpuKernel(space: SysmemSpace, id: MemId, faults: FaultPlan): string | undefined {
+        const mem = space.mems.get(id);
+        if (mem !== undefined && mem.size !== 2n * 1024n * 1024n) return faults.fails('uvm_mem_map_gpu_kernel') ? 'NV_ERR_NO_MEMORY' : undefined;
+        return super.mapGpuKernel(space, id, faults);
+      }
+    })();
+  }
+}
+
+/** A page allocation failing part way leaves the pages made so far counted in mapped_cpu_pages_size. */
+class ChunkFailureKeepsAccounting extends DmaPoolModel {
+  protected override createSysmemOps(): SysmemDmaOps {
+    return new (class extends SysmemDmaOps {
+      override allocSysmemDma(space: SysmemSpace, size: bigint, faults: FaultPlan) {
+        const start = faults.asked;
+        const out = super.allocSysmemDma(space, size, faults);
+        const pagesMade = faults.asked - start - 4; // the failing page itself was not made
+        if (!out.ok && pagesMade > 0) space.mappedCpuPagesSize += BigInt(pagesMade) * 4096n;
+        return out;
+      }
+    })();
+  }
+}
+
+/** alloc hands out a buffer whose previous user's tracker was never waited for. */
+class AllocSkipsTrackerWait extends DmaPoolModel {
+  override alloc(s: PoolState, outTracker: boolean, faults: FaultPlan): Result {
+    const pending = new Set([...s.buffers.values()].filter((b) => b.trackerPending).map((b) => b.id));
+    const result = super.alloc(s, outTracker, faults);
+    if (result.ok && pending.has(result.value as number)) {
+      const b = s.buffers.get(result.value as number);
+      if (b !== undefined) b.trackerPending = true;
+    }
+    return result;
+  }
+}
+
+/** alloc's error path destroys the buffer instead of returning it to the pool (and keeps counting it). */
+class TrackerFailureDestroysBuffer extends DmaPoolModel {
+  override free(s: PoolState, id: BufferId, withTracker: boolean): Result {
+    if (!s.held.includes(id)) {
+      this.destroyBuffer(s, id);
+      s.numDmaBuffers--;
+      return ok();
+    }
+    return super.free(s, id, withTracker);
+  }
+}
+
+const mutant = (
+  name: string,
+  breaks: string,
+  minimalLength: number,
+  description: string,
+  Model: new () => DmaPoolModel,
+): MutantDef<PoolState> => ({ name, breaks, minimalLength, description, property: 'poolLifecycle', createModel: () => new Model() });
+
+export const poolMutants: readonly MutantDef<PoolState>[] = [
+  mutant('allocKeepsEncryptedMask', 'handedOutBufferHasClearEncryptedMask', 4, 'alloc skips uvm_page_mask_zero(encrypted_page_mask)', AllocKeepsEncryptedMask),
+  mutant('trackerFailureLeaksBuffer', 'everyBufferIsFreeOrHeld', 2, "alloc's error path drops the buffer instead of returning it to the pool", TrackerFailureLeaksBuffer),
+  mutant('trackerFailureKeepsBufferHeld', 'noBufferBothFreeAndHeld', 2, "alloc's error path returns the buffer to the pool yet reports it handed out", TrackerFailureKeepsBufferHeld),
+  mutant('freeAddsTwice', 'noDoubleFree', 3, 'free with a tracker adds the buffer to the free list twice', FreeAddsTwice),
+  mutant('expandCountsRequested', 'numDmaBuffersCountsEveryBuffer', 4, 'expand adds nb_to_alloc to num_dma_buffers, not the number made', ExpandCountsRequested),
+  mutant('expandOneTooMany', 'expansionAtMostDoubles', 3, 'expand makes num_dma_buffers + 1 buffers (off by one)', ExpandOneTooMany),
+  mutant('expandFailsOnPartialSuccess', 'failedExpansionLeavesPoolAsItWas', 4, 'expand returns an error after a partial success', ExpandFailsOnPartialSuccess),
+  mutant('createLeaksStagingOnFailure', 'noOrphanAllocation', 1, "dma_buffer_create's error path frees the struct but not the staging buffer", CreateLeaksStagingOnFailure),
+  mutant('deinitKeepsDestroyedOnList', 'pooledAndHeldBuffersAreLive', 2, 'deinit frees the buffers but leaves them on the free list', DeinitKeepsDestroyedOnList),
+  mutant('initKeepsPartialPool', 'deinitLeavesNothingAllocated', 1, 'a failed init keeps the buffers it made', InitKeepsPartialPool),
+  mutant('authTagSizedPerBuffer', 'liveBufferIsWholeAndMapped', 1, 'the auth-tag buffer holds one tag, not one per page', AuthTagSizedPerBuffer),
+  mutant('authTagNotGpuMapped', 'liveBufferIsWholeAndMapped', 1, 'the auth-tag buffer is never mapped on the GPU', AuthTagNotGpuMapped),
+  mutant('chunkFailureKeepsAccounting', 'mappedCpuPagesSizeIsExact', 1, 'a failed page allocation leaves the pages made so far in mapped_cpu_pages_size', ChunkFailureKeepsAccounting),
+  mutant('allocSkipsTrackerWait', 'handedOutBufferHasNoPendingWork', 3, "alloc hands out a buffer without waiting for its previous user's tracker", AllocSkipsTrackerWait),
+  mutant('trackerFailureDestroysBuffer', 'failedOperationHandsOutNothing', 2, "alloc's error path destroys the pool's buffer", TrackerFailureDestroysBuffer),
+];

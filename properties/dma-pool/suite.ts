@@ -1,0 +1,19 @@
+// The DMA staging-buffer pool's place in the suite: its specification, properties and seeded bugs.
+import { dmaPoolSpec, type PoolState } from '../../model/dma-pool/index.js';
+import type { SubsystemSuite } from '../harness/suite.js';
+import { poolLifecycle } from './generators.js';
+import { poolMutants } from './mutants.js';
+
+export const dmaPoolSuite: SubsystemSuite<PoolState> = {
+  spec: dmaPoolSpec,
+  properties: [
+    {
+      name: 'poolLifecycle',
+      description: 'init, alloc (with expansion), free with and without trackers, encrypt, sync, deinit, with faults injected anywhere',
+      source: '000_e4d5058719a42ede.txt § uvm_conf_computing_dma_buffer_alloc, dma_buffer_pool_expand_locked, dma_buffer_create',
+      operations: poolLifecycle,
+      numRuns: 300,
+    },
+  ],
+  mutants: poolMutants,
+};

@@ -1,0 +1,69 @@
+// The vitest face of a subsystem: every property holds on the model within its budget, every mutant is caught
+// by the invariant it targets and shrunk, and every saved counterexample of the subsystem still replays.
+
+import { existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { execute } from './interpreter.js';
+import { replay } from './replay.js';
+import { search, selectInvariants } from './search.js';
+import { seedFromEnvironment } from './seed.js';
+import { listCaseFiles, load } from './store.js';
+import type { AnySuite } from './suite.js';
+import { modelTarget, mutantTarget } from './targets.js';
+import { formatTrace } from './trace.js';
+
+export const COUNTEREXAMPLES_DIR = join(import.meta.dirname, '..', '..', 'counterexamples');
+
+export function defineSuiteTests(suite: AnySuite): void {
+  const seed = seedFromEnvironment();
+  const name = suite.spec.name;
+
+  describe(`${name}: properties hold on the specification (seed ${seed})`, () => {
+    for (const property of suite.properties) {
+      it(property.name, async () => {
+        const outcome = await search(suite, property, modelTarget(suite), { seed, runs: property.numRuns });
+        const failure = outcome.failure;
+        if (failure !== undefined) {
+          const again = execute(suite.spec, suite.spec.createModel(), failure.operations, { trace: true, invariants: selectInvariants(suite, property) });
+          expect.fail(`seed ${seed}: ${failure.violation.invariant}: ${failure.violation.message}\n${formatTrace(again)}`);
+        }
+        expect(outcome.runsDone).toBe(property.numRuns);
+      });
+    }
+  });
+
+  describe(`${name}: every seeded bug is caught by its invariant and shrunk (seed ${seed})`, () => {
+    for (const mutant of suite.mutants) {
+      it(`${mutant.name} breaks ${mutant.breaks}`, async () => {
+        const property = suite.properties.find((p) => p.name === mutant.property);
+        expect(property, `mutant ${mutant.name} names an unknown property`).toBeDefined();
+        if (property === undefined) return;
+        const target = mutantTarget(suite, mutant.name);
+        if (target === undefined) return expect.fail('unreachable');
+        const outcome = await search(suite, property, target, { seed, runs: property.numRuns, invariants: [mutant.breaks] });
+        expect(outcome.failure, `${mutant.name} survived ${outcome.runsDone} runs of ${property.name} (seed ${seed})`).toBeDefined();
+        const failure = outcome.failure;
+        if (failure === undefined) return;
+        expect(failure.violation.invariant).toBe(mutant.breaks);
+        expect(failure.operations.length, 'shrunk to within one operation of the minimal case').toBeLessThanOrEqual(mutant.minimalLength + 1);
+      });
+    }
+  });
+
+  const folder = join(COUNTEREXAMPLES_DIR, name);
+  const files = existsSync(folder) ? listCaseFiles([folder]) : [];
+  if (files.length === 0) return;
+  describe(`${name}: saved counterexamples replay`, () => {
+    it.each(files.map((f) => relative(COUNTEREXAMPLES_DIR, f)))('%s', (file) => {
+      const ce = load(join(COUNTEREXAMPLES_DIR, file));
+      expect(ce.subsystem).toBe(name);
+      const onModel = replay(ce, 'model');
+      expect(onModel.run.violation, `the specification fails a saved case:\n${formatTrace(onModel.run)}`).toBeUndefined();
+      if (ce.target.startsWith('mutant:')) {
+        const onMutant = replay(ce, ce.target);
+        expect(onMutant.run.violation?.invariant, `the saved case no longer catches ${ce.target}:\n${formatTrace(onMutant.run)}`).toBe(ce.violation.invariant);
+      }
+    });
+  });
+}
