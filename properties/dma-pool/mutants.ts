@@ -194,7 +194,7 @@ const mutant = (
 ): MutantDef<PoolState> => ({ name, breaks, minimalLength, description, property: 'poolLifecycle', createModel: () => new Model() });
 
 export const poolMutants: readonly MutantDef<PoolState>[] = [
-  mutant('allocKeepsEncryptedMask', 'handedOutBufferHasClearEncryptedMask', 4, 'alloc skips uvm_page_mask_zero(encrypted_page_mask)', AllocKeepsEncryptedMask),
+  mutant('allocKeepsEncryptedMask', 'handedOutBufferHasClearEncryptedMask', 5, 'alloc skips uvm_page_mask_zero(encrypted_page_mask)', AllocKeepsEncryptedMask),
   mutant('trackerFailureLeaksBuffer', 'everyBufferIsFreeOrHeld', 2, "alloc's error path drops the buffer instead of returning it to the pool", TrackerFailureLeaksBuffer),
   mutant('trackerFailureKeepsBufferHeld', 'noBufferBothFreeAndHeld', 2, "alloc's error path returns the buffer to the pool yet reports it handed out", TrackerFailureKeepsBufferHeld),
   mutant('freeAddsTwice', 'noDoubleFree', 3, 'free with a tracker adds the buffer to the free list twice', FreeAddsTwice),
@@ -207,6 +207,6 @@ export const poolMutants: readonly MutantDef<PoolState>[] = [
   mutant('authTagSizedPerBuffer', 'liveBufferIsWholeAndMapped', 1, 'the auth-tag buffer holds one tag, not one per page', AuthTagSizedPerBuffer),
   mutant('authTagNotGpuMapped', 'liveBufferIsWholeAndMapped', 1, 'the auth-tag buffer is never mapped on the GPU', AuthTagNotGpuMapped),
   mutant('chunkFailureKeepsAccounting', 'mappedCpuPagesSizeIsExact', 1, 'a failed page allocation leaves the pages made so far in mapped_cpu_pages_size', ChunkFailureKeepsAccounting),
-  mutant('allocSkipsTrackerWait', 'handedOutBufferHasNoPendingWork', 3, "alloc hands out a buffer without waiting for its previous user's tracker", AllocSkipsTrackerWait),
+  mutant('allocSkipsTrackerWait', 'handedOutBufferHasNoPendingWork', 4, "alloc hands out a buffer without waiting for its previous user's tracker", AllocSkipsTrackerWait),
   mutant('trackerFailureDestroysBuffer', 'failedOperationHandsOutNothing', 2, "alloc's error path destroys the pool's buffer", TrackerFailureDestroysBuffer),
 ];

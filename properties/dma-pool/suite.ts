@@ -12,7 +12,7 @@ export const dmaPoolSuite: SubsystemSuite<PoolState> = {
       description: 'init, alloc (with expansion), free with and without trackers, encrypt, sync, deinit, with faults injected anywhere',
       source: '000_e4d5058719a42ede.txt § uvm_conf_computing_dma_buffer_alloc, dma_buffer_pool_expand_locked, dma_buffer_create',
       operations: poolLifecycle,
-      numRuns: 300,
+      numRuns: 1000,
     },
   ],
   mutants: poolMutants,

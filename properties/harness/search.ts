@@ -89,7 +89,8 @@ export async function search(suite: AnySuite, property: PropertyDef, target: Tar
     const numRuns = Math.min(batchSize, options.runs - runsDone);
     const details = fc.check(predicate, { seed, numRuns });
     if (details.failed && details.counterexample !== null) {
-      const operations = details.counterexample[0];
+      const fails = (ops: readonly Operation[]) => execute(suite.spec, target.createModel(), ops, { invariants }).violation;
+      const operations = minimize(details.counterexample[0], fails);
       const replayed = execute(suite.spec, target.createModel(), operations, { invariants });
       if (replayed.violation === undefined) throw new Error(`the shrunk case of ${property.name} did not fail again: the target is not deterministic`);
       found = {
@@ -110,4 +111,21 @@ export async function search(suite: AnySuite, property: PropertyDef, target: Tar
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
   return { seed: options.seed, runsDone, elapsedMs: Date.now() - started, stopped, coverage, ...(found ? { failure: found } : {}) };
+}
+
+/**
+ * Finishes fast-check's shrinking: drops the operations after the violation (never reached) and then any
+ * single operation whose removal still leaves a violation, until none can go. The result is 1-minimal.
+ */
+export function minimize(operations: readonly Operation[], fails: (ops: readonly Operation[]) => Violation | undefined): Operation[] {
+  const first = fails(operations);
+  if (first === undefined) return [...operations];
+  let current = operations.slice(0, first.step + 1);
+  for (let i = 0; i < current.length; ) {
+    const without = [...current.slice(0, i), ...current.slice(i + 1)];
+    const violation = fails(without);
+    if (violation !== undefined) current = without.slice(0, violation.step + 1);
+    else i++;
+  }
+  return current;
 }

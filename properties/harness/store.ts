@@ -37,9 +37,12 @@ export class CounterexampleError extends Error {
   }
 }
 
+/** Pretty JSON with one operation per line, so a case reads as a list of calls. */
 export function serialize(ce: Counterexample): string {
-  const operations = ce.operations.map((o) => ({ op: o.op, args: toJson(o.args as Value) }));
-  return JSON.stringify({ ...ce, operations }, null, 2) + '\n';
+  const { operations, ...header } = ce;
+  const head = JSON.stringify(header, null, 2).replace(/\n}$/, '');
+  const ops = operations.map((o) => '    ' + JSON.stringify({ op: o.op, args: toJson(o.args as Value) }));
+  return `${head},\n  "operations": [\n${ops.join(',\n')}\n  ]\n}\n`;
 }
 
 export function fileNameOf(text: string): string {

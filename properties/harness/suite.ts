@@ -27,7 +27,7 @@ export interface MutantDef<S> {
   readonly property: string;
   /** The invariant this mutant proves has teeth: it must be violated by the mutant. */
   readonly breaks: string;
-  /** Length of the shortest operation list that exposes the bug (the shrinker must get within one of it). */
+  /** Length of the shortest operation list that exposes the bug, for comparison with what shrinking reaches. */
   readonly minimalLength: number;
   /** The specification with exactly one operation overridden. */
   readonly createModel: () => Model<S>;

@@ -46,7 +46,13 @@ export function defineSuiteTests(suite: AnySuite): void {
         const failure = outcome.failure;
         if (failure === undefined) return;
         expect(failure.violation.invariant).toBe(mutant.breaks);
-        expect(failure.operations.length, 'shrunk to within one operation of the minimal case').toBeLessThanOrEqual(mutant.minimalLength + 1);
+        // Shrunk: no single operation can be taken away and still expose the bug.
+        const invariants = selectInvariants(suite, property, [mutant.breaks]);
+        for (let i = 0; i < failure.operations.length; i++) {
+          const without = failure.operations.filter((_, j) => j !== i);
+          const run = execute(suite.spec, mutant.createModel(), without, { invariants });
+          expect(run.violation, `operation #${i} of the shrunk case is not needed`).toBeUndefined();
+        }
       });
     }
   });

@@ -1,0 +1,232 @@
+// npm run check -- [--subsystem S] [--property P] [--runs N] [--seed N] [--time SECONDS] [--mutant M]
+//                  [--out DIR] [--start RUN] [--json] [--list]
+// The long randomized search. Prints its seed first; exit 0 nothing found, 1 violation found (minimal case
+// printed and saved), 2 usage error, 130 interrupted with nothing found.
+
+import { parseArgs } from 'node:util';
+import type { Coverage } from '../properties/harness/interpreter.js';
+import { execute } from '../properties/harness/interpreter.js';
+import { suites } from '../properties/harness/registry.js';
+import { DEFAULT_BATCH, search, selectInvariants, type SearchOutcome } from '../properties/harness/search.js';
+import { save, type Counterexample, FORMAT } from '../properties/harness/store.js';
+import type { AnySuite, PropertyDef } from '../properties/harness/suite.js';
+import { modelTarget, mutantTarget, type Target } from '../properties/harness/targets.js';
+import { formatTrace } from '../properties/harness/trace.js';
+import { EXIT, main, parseInteger, resolveProperty, resolveSuite, usageError } from './cli.js';
+
+const HELP = `usage: npm run check -- [options]
+
+  --subsystem S   only this subsystem            --property P   only this property (needs --subsystem)
+  --mutant M      search a seeded bug instead of the specification (needs --subsystem)
+  --runs N        runs per property (default: 10 x the property's npm-test budget)
+  --time SECONDS  stop each property after its share of this time (runs unbounded unless --runs is given)
+  --seed N        the seed (default: random; always printed first)
+  --start RUN     resume an interrupted search at this run (printed on Ctrl-C)
+  --out DIR       where counterexamples are saved (default: counterexamples)
+  --json          machine-readable result on stdout (human lines go to stderr)
+  --list          list subsystems, properties and mutants (with --json: as data)
+
+Exit status: 0 nothing found, 1 a violation was found (printed and saved), 2 usage error, 130 interrupted.`;
+
+interface Job {
+  readonly suite: AnySuite;
+  readonly property: PropertyDef;
+  readonly target: Target;
+}
+
+interface JobResult {
+  readonly job: Job;
+  readonly outcome: SearchOutcome;
+  readonly file?: { path: string; created: boolean };
+}
+
+function listing(json: boolean): string {
+  if (json) {
+    return JSON.stringify({
+      subsystems: suites.map((s) => ({
+        name: s.spec.name,
+        properties: s.properties.map((p) => ({ name: p.name, source: p.source })),
+        mutants: s.mutants.map((m) => ({ name: m.name, property: m.property })),
+      })),
+    });
+  }
+  const lines: string[] = [];
+  for (const s of suites) {
+    lines.push(`${s.spec.name}: ${s.spec.title}`);
+    for (const p of s.properties) lines.push(`  property ${p.name} (${p.numRuns} runs in npm test): ${p.source}`);
+    for (const i of s.spec.invariants) lines.push(`  invariant ${i.name}: ${i.source}`);
+    for (const m of s.mutants) lines.push(`  mutant ${m.name} -> ${m.breaks}: ${m.description}`);
+  }
+  return lines.join('\n');
+}
+
+function progressLine(job: Job, runsDone: number, total: number, elapsedMs: number, timeLimitMs?: number): string {
+  const rate = elapsedMs > 0 ? (runsDone / elapsedMs) * 1000 : 0;
+  const finite = Number.isFinite(total);
+  const fraction = finite ? runsDone / total : timeLimitMs ? elapsedMs / timeLimitMs : 0;
+  const leftByRuns = finite && rate > 0 ? (total - runsDone) / rate : Infinity;
+  const leftByTime = timeLimitMs !== undefined ? (timeLimitMs - elapsedMs) / 1000 : Infinity;
+  const left = Math.max(0, Math.min(leftByRuns, leftByTime));
+  const width = 24;
+  const filled = Math.min(width, Math.round(fraction * width));
+  const bar = '#'.repeat(filled) + '.'.repeat(width - filled);
+  return `[${bar}] ${job.suite.spec.name}/${job.property.name} ${runsDone}${finite ? '/' + total : ''} runs, ${rate.toFixed(0)} runs/s, ${Number.isFinite(left) ? left.toFixed(0) + ' s left' : ''}`;
+}
+
+function coverageTable(coverage: Coverage): string[] {
+  const rows = [...coverage.counts].sort(([a], [b]) => a.localeCompare(b));
+  return rows.map(([key, n]) => `    ${String(n).padStart(9)}  ${key}`);
+}
+
+await main(async () => {
+  const { values } = parseArgs({
+    options: {
+      subsystem: { type: 'string' },
+      property: { type: 'string' },
+      runs: { type: 'string' },
+      seed: { type: 'string' },
+      time: { type: 'string' },
+      mutant: { type: 'string' },
+      out: { type: 'string', default: 'counterexamples' },
+      start: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      list: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return EXIT.ok;
+  }
+  const json = values.json;
+  if (values.list) {
+    console.log(listing(json));
+    return EXIT.ok;
+  }
+  const human = (line: string) => (json ? process.stderr : process.stdout).write(line + '\n');
+
+  const runs = parseInteger('runs', values.runs, 1);
+  const timeSeconds = parseInteger('time', values.time, 1);
+  const startRun = parseInteger('start', values.start, 0) ?? 0;
+  const seedArg = values.seed === undefined ? undefined : Number(values.seed);
+  if (seedArg !== undefined && !Number.isSafeInteger(seedArg)) usageError(`--seed takes an integer, not "${values.seed}"`);
+  if (startRun % DEFAULT_BATCH !== 0) usageError(`--start must be a multiple of ${DEFAULT_BATCH} (as printed on interrupt)`);
+  if ((values.property !== undefined || values.mutant !== undefined) && values.subsystem === undefined)
+    usageError('--property and --mutant need --subsystem');
+
+  const chosen = values.subsystem !== undefined ? [resolveSuite(values.subsystem)] : suites;
+  const jobs: Job[] = [];
+  for (const suite of chosen) {
+    let target = modelTarget(suite);
+    let properties = suite.properties;
+    if (values.mutant !== undefined) {
+      const mutant = suite.mutants.find((m) => m.name === values.mutant);
+      if (mutant === undefined) usageError(`unknown mutant "${values.mutant}" of ${suite.spec.name}; valid: ${suite.mutants.map((m) => m.name).join(', ')}`);
+      target = mutantTarget(suite, mutant.name) as Target;
+      properties = [resolveProperty(suite, values.property ?? mutant.property)];
+    } else if (values.property !== undefined) properties = [resolveProperty(suite, values.property)];
+    for (const property of properties) jobs.push({ suite, property, target });
+  }
+
+  const seed = seedArg ?? ((Math.random() * 0x7fffffff) | 0);
+  human(`seed: ${seed}`);
+  human(`searching ${jobs.length} propert${jobs.length === 1 ? 'y' : 'ies'}${values.mutant ? ` against mutant ${values.mutant}` : ''}` +
+    (timeSeconds ? `, ${timeSeconds} s in all` : ''));
+
+  let interrupted = false;
+  const onSigint = () => {
+    if (interrupted) process.exit(EXIT.interrupted);
+    interrupted = true;
+    process.stderr.write('\ninterrupt: stopping after the current batch (Ctrl-C again to abort at once)\n');
+  };
+  process.on('SIGINT', onSigint);
+
+  const tty = process.stderr.isTTY === true && !json;
+  const results: JobResult[] = [];
+  let resumeAt: { job: Job; run: number } | undefined;
+  for (const job of jobs) {
+    if (interrupted) break;
+    const total = runs ?? (timeSeconds !== undefined ? Infinity : job.property.numRuns * 10);
+    const timeLimitMs = timeSeconds !== undefined ? (timeSeconds * 1000) / jobs.length : undefined;
+    let lastPlain = Date.now();
+    human(`${job.suite.spec.name}/${job.property.name}: ${Number.isFinite(total) ? total + ' runs' : 'until time is up'} on ${job.target.label}`);
+    const outcome = await search(job.suite, job.property, job.target, {
+      seed,
+      runs: total,
+      ...(timeLimitMs !== undefined ? { timeLimitMs } : {}),
+      startRun: job === jobs[0] ? startRun : 0,
+      shouldStop: () => interrupted,
+      onBatch: ({ runsDone, elapsedMs }) => {
+        if (tty) process.stderr.write('\r' + progressLine(job, runsDone, total, elapsedMs, timeLimitMs) + '\x1b[K');
+        else if (Date.now() - lastPlain >= 5000) {
+          lastPlain = Date.now();
+          human(`  ${progressLine(job, runsDone, total, elapsedMs, timeLimitMs)}`);
+        }
+      },
+    });
+    if (tty) process.stderr.write('\r\x1b[K');
+    let file: JobResult['file'];
+    if (outcome.failure !== undefined) {
+      const f = outcome.failure;
+      const ce: Counterexample = {
+        format: FORMAT,
+        subsystem: job.suite.spec.name,
+        property: job.property.name,
+        target: job.target.label,
+        seed: f.seed,
+        path: f.path,
+        runs: f.runs,
+        violation: f.violation,
+        operations: f.operations,
+      };
+      file = save(ce, values.out);
+      const traced = execute(job.suite.spec, job.target.createModel(), f.operations, {
+        trace: true,
+        invariants: selectInvariants(job.suite, job.property),
+      });
+      human(`  VIOLATION of ${f.violation.invariant} after ${f.runs} runs, shrunk to ${f.operations.length} operations (${f.shrinks} shrink steps):`);
+      human(formatTrace(traced).replace(/^/gm, '  '));
+      human(`  ${file.created ? 'saved' : 'already saved'}: ${file.path}`);
+      human(`  replay: npm run replay -- ${file.path}${job.target.label.startsWith('mutant:') ? ` --mutant ${job.target.label.slice(7)}` : ''}`);
+    }
+    if (outcome.stopped === 'interrupted') resumeAt = { job, run: outcome.runsDone };
+    results.push({ job, outcome, ...(file ? { file } : {}) });
+  }
+  process.off('SIGINT', onSigint);
+
+  human('');
+  human('property                                     target                     runs     time   runs/s  result');
+  for (const { job, outcome } of results) {
+    const rate = outcome.elapsedMs > 0 ? (outcome.runsDone / outcome.elapsedMs) * 1000 : 0;
+    const verdict = outcome.failure ? `VIOLATION ${outcome.failure.violation.invariant}` : outcome.stopped === 'interrupted' ? 'interrupted' : 'ok';
+    human(
+      `${(job.suite.spec.name + '/' + job.property.name).padEnd(44)} ${job.target.label.padEnd(26)} ${String(outcome.runsDone).padStart(6)} ${(outcome.elapsedMs / 1000).toFixed(1).padStart(7)}s ${rate.toFixed(0).padStart(8)}  ${verdict}`,
+    );
+  }
+  for (const { job, outcome } of results) {
+    human(`\n  ${job.suite.spec.name}/${job.property.name}: operations, results and injected faults`);
+    for (const row of coverageTable(outcome.coverage)) human(row);
+  }
+  const found = results.filter((r) => r.outcome.failure !== undefined);
+  if (resumeAt !== undefined) {
+    human(`\ninterrupted: resume with  npm run check -- --subsystem ${resumeAt.job.suite.spec.name} --property ${resumeAt.job.property.name}` +
+      `${values.mutant ? ` --mutant ${values.mutant}` : ''} --seed ${seed} --start ${resumeAt.run - (resumeAt.run % DEFAULT_BATCH)}${runs ? ` --runs ${runs}` : ''}`);
+  }
+  if (json) {
+    console.log(JSON.stringify({
+      seed,
+      results: results.map(({ job, outcome, file }) => ({
+        subsystem: job.suite.spec.name,
+        property: job.property.name,
+        target: job.target.label,
+        runs: outcome.runsDone,
+        elapsedMs: outcome.elapsedMs,
+        stopped: outcome.stopped,
+        ...(outcome.failure ? { violation: outcome.failure.violation, shrunkLength: outcome.failure.operations.length, file: file?.path } : {}),
+        coverage: Object.fromEntries(outcome.coverage.counts),
+      })),
+    }, null, 2));
+  }
+  if (found.length > 0) return EXIT.violation;
+  return resumeAt !== undefined ? EXIT.interrupted : EXIT.ok;
+});
