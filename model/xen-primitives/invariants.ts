@@ -1,0 +1,388 @@
+// Invariants of the Xen memory primitives for virtio-GPU, each named for what it protects. Every requirement of
+// 004_a962dd2d5e662cda.txt is turned into a rule checked after every step. The judges below (who may touch a page,
+// what an access must return) read only the state, never the model's methods, so a bug in the model's access path
+// or in Revoke is judged against what the page tables say, not against itself.
+//
+// Places in the seed, as cited below:
+//   "Map"       Demi's primitive 1 (Map) and its exception for re-mapping;
+//   "Revoke"    Demi's primitive 2 (Revoke) and the paragraph after it (MMU notifiers may not fail);
+//   "Steal"     Demi's primitive 3 (Steal), its list of refusals and the quota paragraph;
+//   "Return"    Demi's primitive 4 (Return);
+//   "reply"     Roger's reply: revocation removes the page from the p2m, faults become IOREQ_TYPE_FAULT for the
+//               IOREQ server, MMIO has no page_info and no reference counting, stolen pages and their owner.
+
+import type { Invariant, Step } from '../common/spec.js';
+import type { Operation } from '../common/values.js';
+import { accessedValue, domArg, faultValue, pageArg } from './operations.js';
+import { BACKEND, PAGE_LAYOUT, TOTAL_QUOTA, type DomId, type PageId, type XenState } from './state.js';
+
+const SEED = '004_a962dd2d5e662cda.txt';
+
+const pg = (p: PageId) => `p${p}`;
+const dm = (d: DomId) => `d${d}`;
+
+/** The domains the page tables let touch the page: its owner, the mapping tree rooted at the owner, grantees
+ *  of the owner's grants, and foreign mappers. */
+export function reachers(s: XenState, page: PageId): Set<DomId> {
+  const owner = (s.pages[page] as XenState['pages'][number]).owner;
+  const set = new Set<DomId>([owner]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const m of s.mappings) {
+      if (m.page === page && set.has(m.from) && !set.has(m.into)) {
+        set.add(m.into);
+        grew = true;
+      }
+    }
+  }
+  for (const g of s.grants) if (g.page === page && g.granter === owner) set.add(g.grantee);
+  for (const f of s.foreignMappings) if (f.page === page && f.by !== owner) set.add(f.by);
+  return set;
+}
+
+/** The domains whose mapping of the page is `frontend`'s own or was re-mapped, at any depth, from it. */
+export function revokedSubtree(s: XenState, page: PageId, frontend: DomId): DomId[] {
+  if (!s.mappings.some((m) => m.page === page && m.into === frontend)) return [];
+  const out: DomId[] = [frontend];
+  for (let i = 0; i < out.length; i++) {
+    for (const m of s.mappings) if (m.page === page && m.from === out[i] && !out.includes(m.into)) out.push(m.into);
+  }
+  return out;
+}
+
+/** What a CPU access must return, judged from the state before it. */
+export function expectedAccess(s: XenState, page: PageId, dom: DomId, write: boolean): string {
+  if (reachers(s, page).has(dom)) return accessedValue(write);
+  const route = s.faultRoutes.find((r) => r.page === page && r.domain === dom);
+  if (route !== undefined) return faultValue(route.server);
+  return '-EFAULT';
+}
+
+function outcome(step: Step<XenState>): string {
+  return step.result.ok ? String(step.result.value ?? 'OK') : step.result.error;
+}
+
+function ownerOf(s: XenState, page: PageId): DomId {
+  return (s.pages[page] as XenState['pages'][number]).owner;
+}
+
+function hasMapping(s: XenState, page: PageId, dom: DomId): boolean {
+  return s.mappings.some((m) => m.page === page && m.into === dom);
+}
+
+function routeOf(s: XenState, page: PageId, dom: DomId) {
+  return s.faultRoutes.find((r) => r.page === page && r.domain === dom);
+}
+
+function args(op: Operation): { page: PageId; a: (name: string) => DomId } {
+  return { page: pageArg(op.args, 'page'), a: (name) => domArg(op.args, name) };
+}
+
+/** Why Steal must be refused, with the code the model documents for it, judged from the state before. */
+export function stealRefusal(s: XenState, page: PageId, from: DomId): { reason: string; error: string } | undefined {
+  if (from === BACKEND) return { reason: 'the source is the backend itself', error: '-EINVAL' };
+  const p = s.pages[page] as XenState['pages'][number];
+  if (p.owner !== from) {
+    const how = hasMapping(s, page, from) ? `provided to ${dm(from)} by Map` : s.grants.some((g) => g.page === page && g.grantee === from) ? `granted to ${dm(from)}` : `not ${dm(from)}'s`;
+    return { reason: `the page is ${how} (owner ${dm(p.owner)})`, error: '-EPERM' };
+  }
+  if (p.kind !== 'ram') return { reason: `the page is ${p.kind === 'mmio' ? 'MMIO' : 'BAR memory'}, not system RAM`, error: '-EINVAL' };
+  const h = s.hypercalls.find((x) => x.page === page);
+  if (h !== undefined) return { reason: `the page is in a hypercall of ${dm(h.domain)}`, error: '-EBUSY' };
+  const g = s.grants.find((x) => x.page === page);
+  if (g !== undefined) return { reason: `the page is granted to ${dm(g.grantee)}`, error: '-EBUSY' };
+  const f = s.foreignMappings.find((x) => x.page === page);
+  if (f !== undefined) return { reason: `the page is foreign-mapped by ${dm(f.by)}`, error: '-EBUSY' };
+  const other = [...reachers(s, page)].find((d) => d !== from);
+  if (other !== undefined) return { reason: `the page is reachable by ${dm(other)}`, error: '-EBUSY' };
+  return undefined;
+}
+
+export const xenInvariants: readonly Invariant<XenState>[] = [
+  {
+    // 004, "Revoke": revocation may not fail (an MMU notifier cannot fail; the backend panics if it does).
+    name: 'revokeNeverFails',
+    source: `${SEED} § primitive 2, Revoke: not allowed to fail; Revoke runs from an MMU notifier that cannot fail`,
+    check: ({ op, result }) => {
+      if (op.op !== 'revoke' || result.ok) return undefined;
+      const { page, a } = args(op);
+      return `revoke(${pg(page)} from ${dm(a('frontend'))}) returned ${result.error}: revocation must never fail`;
+    },
+  },
+  {
+    // 004, "Revoke" + "Map" exception: after Revoke nothing on or in the frontend, nor anything it re-mapped the
+    // buffer to, can touch the page (Revoke must be transitive for re-mapping to be allowed).
+    name: 'noAccessAfterRevoke',
+    source: `${SEED} § primitive 2, Revoke: no operation on or in the frontend can access the pages; primitive 1: re-map only if Revoke is transitive`,
+    check: (step) => {
+      const { op, before, after, result } = step;
+      if (op.op === 'revoke') {
+        const { page, a } = args(op);
+        const frontend = a('frontend');
+        for (const d of revokedSubtree(before, page, frontend)) {
+          if (hasMapping(after, page, d))
+            return d === frontend
+              ? `${dm(d)} still has ${pg(page)} mapped after revoke(${pg(page)} from ${dm(frontend)})`
+              : `${dm(d)} still has ${pg(page)} mapped after revoke(${pg(page)} from ${dm(frontend)}); it got it through ${dm(frontend)} (revoke is not transitive)`;
+        }
+        return undefined;
+      }
+      if (op.op === 'access' && result.ok && !String(result.value).startsWith('ioreq-fault')) {
+        const { page, a } = args(op);
+        const d = a('domain');
+        const revoked = routeOf(before, page, d) !== undefined || hasMapping(before, page, d);
+        if (revoked && !reachers(before, page).has(d))
+          return `${dm(d)} ${String(result.value)} ${pg(page)} after its access was revoked`;
+      }
+      return undefined;
+    },
+  },
+  {
+    // 004, "Revoke" (faults go to the backend, which can intercept them) and "reply" (IOREQ_TYPE_FAULT).
+    name: 'faultsAfterRevokeGoToTheBackend',
+    source: `${SEED} § primitive 2, Revoke: later frontend accesses fault to the backend; reply: IOREQ_TYPE_FAULT for the IOREQ server`,
+    check: (step) => {
+      const { op, before, after, result } = step;
+      if (op.op === 'revoke') {
+        const { page, a } = args(op);
+        for (const d of revokedSubtree(before, page, a('frontend'))) {
+          const r = routeOf(after, page, d);
+          if (r === undefined) return `after revoke(${pg(page)} from ${dm(a('frontend'))}), an access by ${dm(d)} would not fault to the backend`;
+          if (r.server !== BACKEND) return `after revoke, faults of ${dm(d)} on ${pg(page)} go to ${dm(r.server)}, not to the backend`;
+        }
+      }
+      for (const r of after.faultRoutes) {
+        if (r.server !== BACKEND) return `faults of ${dm(r.domain)} on ${pg(r.page)} are delivered to ${dm(r.server)}, not to the backend`;
+        if (hasMapping(after, r.page, r.domain)) return `${dm(r.domain)} has ${pg(r.page)} both mapped and revoked`;
+      }
+      if (op.op === 'access') {
+        const { page, a } = args(op);
+        const d = a('domain');
+        if (routeOf(before, page, d) !== undefined && !reachers(before, page).has(d)) {
+          if (outcome(step) !== faultValue(BACKEND)) return `${dm(d)} accessed revoked ${pg(page)}: got ${outcome(step)}, not a fault delivered to the backend`;
+          const got = (after.domains[BACKEND]?.ioreqFaults ?? 0) - (before.domains[BACKEND]?.ioreqFaults ?? 0);
+          if (got !== 1) return `the backend received ${got} IOREQ faults for one access`;
+        }
+        if (result.ok && String(result.value).startsWith('ioreq-fault') && routeOf(before, page, d) === undefined)
+          return `${dm(d)} faulted to an IOREQ server on ${pg(page)}, which was never revoked from it`;
+      }
+      return undefined;
+    },
+  },
+  {
+    // 004, "Map": the frontend may not use mapped buffers in hypercalls or grants; hypercalls fail as if the
+    // frontend did not have the pages.
+    name: 'mappedBufferNotUsableInHypercallsOrGrants',
+    source: `${SEED} § primitive 1, Map: buffers not usable in hypercalls or grants; such hypercalls fail as if the pages were absent`,
+    check: ({ op, before, after, result }) => {
+      if (op.op === 'beginHypercall' || (op.op === 'grant' && domArg(op.args, 'granter') !== domArg(op.args, 'grantee'))) {
+        const { page, a } = args(op);
+        const d = op.op === 'grant' ? a('granter') : a('domain');
+        if (ownerOf(before, page) !== d) {
+          const how = hasMapping(before, page, d) ? 'a buffer mapped into it' : 'a page it does not have';
+          if (result.ok) return `${dm(d)} used ${pg(page)}, ${how}, in a ${op.op === 'grant' ? 'grant' : 'hypercall'}`;
+          if (result.error !== '-EFAULT') return `${op.op} of ${how} (${pg(page)} by ${dm(d)}) failed with ${result.error}, not -EFAULT as for an absent page`;
+        }
+      }
+      for (const h of after.hypercalls)
+        if (hasMapping(after, h.page, h.domain)) return `a hypercall of ${dm(h.domain)} uses ${pg(h.page)}, a buffer mapped into it`;
+      for (const g of after.grants)
+        if (hasMapping(after, g.page, g.granter)) return `${dm(g.granter)} has granted ${pg(g.page)}, a buffer mapped into it`;
+      return undefined;
+    },
+  },
+  {
+    // 004, "Steal": refused in a hypercall, MMIO, provided by another domain, foreign-mapped, granted, or
+    // accessible to any domain other than the target; otherwise it succeeds.
+    name: 'stealRefusedWhenUnsafe',
+    source: `${SEED} § primitive 3, Steal: the list of cases in which Steal fails`,
+    check: ({ op, before, result, faults }) => {
+      if (op.op !== 'steal') return undefined;
+      const { page, a } = args(op);
+      const from = a('from');
+      const refusal = stealRefusal(before, page, from);
+      if (refusal !== undefined) {
+        if (result.ok) return `steal(${pg(page)} from ${dm(from)}) succeeded although ${refusal.reason}`;
+        if (result.error !== refusal.error) return `steal(${pg(page)} from ${dm(from)}) failed with ${result.error}; ${refusal.reason} calls for ${refusal.error}`;
+        return undefined;
+      }
+      if (!result.ok && !(result.error === '-ENOMEM' && faults.length > 0))
+        return `steal(${pg(page)} from ${dm(from)}) refused with ${result.error} although only ${dm(from)} could touch the page`;
+      return undefined;
+    },
+  },
+  {
+    // 004, "Steal" (frontend quota down, backend quota up by the same amount) and "Return" (the page stops counting
+    // against the backend and counts against the frontend): quota is only ever moved, one page per page.
+    name: 'quotaIsConserved',
+    source: `${SEED} § primitive 3, Steal: quotas decreased and increased by the same amount; primitive 4, Return`,
+    check: ({ op, before, after, result }) => {
+      const sum = after.domains.reduce((n, d) => n + d.quota, 0);
+      if (sum !== TOTAL_QUOTA) return `the quotas add up to ${sum}, not ${TOTAL_QUOTA}`;
+      const expected = before.domains.map((d) => d.quota);
+      if (result.ok && (op.op === 'steal' || op.op === 'return')) {
+        const other = op.op === 'steal' ? domArg(op.args, 'from') : domArg(op.args, 'to');
+        const delta = op.op === 'steal' ? 1 : -1;
+        expected[BACKEND] = (expected[BACKEND] ?? 0) + delta;
+        expected[other] = (expected[other] ?? 0) - delta;
+      }
+      for (const d of after.domains) {
+        const want = expected[d.id] ?? 0;
+        if (d.quota !== want)
+          return `${op.op} ${result.ok ? 'succeeded' : 'failed'} and left ${dm(d.id)}'s quota ${d.quota}; exactly one page should have moved (${want})`;
+      }
+      return undefined;
+    },
+  },
+  {
+    // 004, "Return": after Return the backend can no longer use Revoke or Map on the page.
+    name: 'returnEndsBackendRights',
+    source: `${SEED} § primitive 4, Return: the backend is no longer able to use Revoke or Map`,
+    check: ({ op, before, after, result }) => {
+      if (!['return', 'map', 'remap', 'revoke'].includes(op.op)) return undefined;
+      const { page, a } = args(op);
+      if (op.op === 'return' && result.ok) {
+        const to = a('to');
+        if (ownerOf(after, page) !== to) return `after return(${pg(page)} to ${dm(to)}) the page is owned by ${dm(ownerOf(after, page))}`;
+        const m = after.mappings.find((x) => x.page === page);
+        if (m !== undefined) return `after return(${pg(page)} to ${dm(to)}) the backend still has it mapped into ${dm(m.into)} (it could still revoke it)`;
+        const r = after.faultRoutes.find((x) => x.page === page);
+        if (r !== undefined) return `after return(${pg(page)}) faults of ${dm(r.domain)} on it still go to ${dm(r.server)}`;
+      }
+      if (ownerOf(before, page) === BACKEND) return undefined;
+      if ((op.op === 'map' && a('into') !== BACKEND) || op.op === 'remap') {
+        if (result.ok) return `${op.op} of ${pg(page)} succeeded although the backend does not own it (owner ${dm(ownerOf(before, page))})`;
+        if (op.op === 'map' && result.error !== '-EPERM') return `map of ${pg(page)}, which the backend does not own, failed with ${result.error}, not -EPERM`;
+      }
+      if (op.op === 'revoke') {
+        const same = (s: XenState) =>
+          JSON.stringify([ownerOf(s, page), s.mappings.filter((m) => m.page === page), s.faultRoutes.filter((r) => r.page === page)]);
+        if (same(before) !== same(after)) return `revoke changed ${pg(page)}, which the backend does not own (owner ${dm(ownerOf(before, page))})`;
+      }
+      return undefined;
+    },
+  },
+  {
+    // 004, "Steal"/"Return" (pages become backend-owned and frontend-owned) and "reply" (the page_info owner):
+    // a page belongs to exactly one domain, on that domain's page list; BAR and MMIO pages never change hands.
+    name: 'everyPageHasExactlyOneOwner',
+    source: `${SEED} § primitives 3 and 4 (ownership changes hands); reply: page_info owner of stolen pages`,
+    check: ({ after }) => {
+      for (const p of after.pages) {
+        const lists = after.domains.filter((d) => d.pageList.includes(p.id)).map((d) => d.id);
+        if (lists.length !== 1) return `${pg(p.id)} is on the page list of ${lists.length === 0 ? 'no domain' : lists.map(dm).join(' and ')}`;
+        if (lists[0] !== p.owner) return `${pg(p.id)} is on ${dm(lists[0] as number)}'s page list but owned by ${dm(p.owner)}`;
+        if (p.kind !== 'ram' && p.owner !== PAGE_LAYOUT[p.id]?.owner) return `${p.kind} page ${pg(p.id)} changed owner to ${dm(p.owner)}`;
+      }
+      for (const d of after.domains)
+        if (new Set(d.pageList).size !== d.pageList.length) return `${dm(d.id)}'s page list holds a page twice`;
+      return undefined;
+    },
+  },
+  {
+    // 004, "Revoke" (faults) and "Map" (a mapped buffer is accessible): an access goes through exactly when the
+    // page tables give the domain the page, faults to the IOREQ server when revoked, and is refused otherwise.
+    name: 'accessMatchesThePageTables',
+    source: `${SEED} § primitive 1, Map (the frontend accesses the buffer); primitive 2, Revoke (later accesses fault)`,
+    check: (step) => {
+      const { op, before, after } = step;
+      if (op.op !== 'access') return undefined;
+      const { page, a } = args(op);
+      const d = a('domain');
+      const want = expectedAccess(before, page, d, op.args['write'] as boolean);
+      if (outcome(step) !== want) return `access of ${pg(page)} by ${dm(d)} gave ${outcome(step)}; the page tables say ${want}`;
+      const strip = (s: XenState) => JSON.stringify({ ...s, domains: s.domains.map((x) => ({ ...x, ioreqFaults: 0 })) });
+      if (strip(before) !== strip(after)) return `an access by ${dm(d)} changed the page tables`;
+      return undefined;
+    },
+  },
+  {
+    // 004, "Map" exception and "Revoke": re-mapping forms a tree rooted at the backend, which is what lets Revoke
+    // find everything a frontend passed on. Only backend pages are mapped, never into their owner, once per domain.
+    name: 'mappingsFormATreeFromTheBackend',
+    source: `${SEED} § primitive 1, Map: the frontend may re-map the buffer provided that Revoke is transitive`,
+    check: ({ after }) => {
+      const seen = new Set<string>();
+      for (const m of after.mappings) {
+        const key = `${m.page}:${m.into}`;
+        if (seen.has(key)) return `${dm(m.into)} has ${pg(m.page)} mapped twice`;
+        seen.add(key);
+        const owner = ownerOf(after, m.page);
+        if (owner !== BACKEND) return `${pg(m.page)} is mapped into ${dm(m.into)} but owned by ${dm(owner)}, not the backend`;
+        if (m.into === owner) return `${pg(m.page)} is mapped into its own owner`;
+      }
+      for (const m of after.mappings) {
+        const rooted = new Set<DomId>([BACKEND]);
+        for (let grew = true; grew; ) {
+          grew = false;
+          for (const x of after.mappings)
+            if (x.page === m.page && rooted.has(x.from) && !rooted.has(x.into)) {
+              rooted.add(x.into);
+              grew = true;
+            }
+        }
+        if (!rooted.has(m.into)) return `${dm(m.into)} has ${pg(m.page)} from ${dm(m.from)}, which does not hold it: no chain leads back to the backend`;
+      }
+      return undefined;
+    },
+  },
+  {
+    // 004, "Steal" and "Return" (the page counts against the backend's, then the frontend's quota) and "reply"
+    // (only pages with a page_info are counted): a domain is charged exactly for the RAM pages it owns.
+    name: 'chargesMatchOwnership',
+    source: `${SEED} § primitive 3 and 4: the page counts against the quota of its owner; reply: MMIO has no page_info`,
+    check: ({ after }) => {
+      for (const d of after.domains) {
+        const owned = after.pages.filter((p) => p.owner === d.id && p.kind === 'ram').length;
+        if (d.totPages !== owned) return `${dm(d.id)} is charged ${d.totPages} pages but owns ${owned} RAM pages`;
+        if (d.totPages > d.quota) return `${dm(d.id)} is charged ${d.totPages} pages, over its quota of ${d.quota}`;
+      }
+      return undefined;
+    },
+  },
+  {
+    // 004, the primitives' failure cases ("Steal fails if ..."): a refused primitive has no effect at all.
+    name: 'refusedOperationChangesNothing',
+    source: `${SEED} § primitive 3, Steal fails if ... (a failure is a refusal, with no partial effect)`,
+    check: ({ op, before, after, result }) => {
+      if (result.ok) return undefined;
+      return JSON.stringify(before) === JSON.stringify(after) ? undefined : `${op.op} failed with ${result.error} but changed the state`;
+    },
+  },
+  {
+    // 004, "Steal" (refused while in a hypercall, granted or foreign-mapped) and "Return": a page held by a
+    // hypercall, a grant or a foreign mapping stays with the domain that holds it until the hold ends.
+    name: 'pagesInUseStayWithTheirHolder',
+    source: `${SEED} § primitive 3, Steal: pages in a hypercall, granted or foreign mapped; primitive 4, Return`,
+    check: ({ after }) => {
+      for (const h of after.hypercalls)
+        if (ownerOf(after, h.page) !== h.domain) return `a hypercall of ${dm(h.domain)} holds ${pg(h.page)}, now owned by ${dm(ownerOf(after, h.page))}`;
+      for (const g of after.grants)
+        if (ownerOf(after, g.page) !== g.granter) return `${dm(g.granter)}'s grant of ${pg(g.page)} to ${dm(g.grantee)} outlived its ownership (owner ${dm(ownerOf(after, g.page))})`;
+      for (const f of after.foreignMappings) {
+        const owner = ownerOf(after, f.page);
+        if (owner === f.by) return `${dm(f.by)} foreign-maps ${pg(f.page)}, its own page`;
+        if (owner === BACKEND) return `the backend's foreign mapping of ${pg(f.page)} outlived the frontend's ownership`;
+      }
+      return undefined;
+    },
+  },
+  {
+    // 004, "Steal": afterwards the page is backend-owned and in the same state as if it had been provided by Map
+    // (mapped in the frontend, by the backend, and reachable by nobody else).
+    name: 'stolenPageIsAsIfMapped',
+    source: `${SEED} § primitive 3, Steal: after success the pages are in the same state as if provided via Map`,
+    check: ({ op, after, result }) => {
+      if (op.op !== 'steal' || !result.ok) return undefined;
+      const { page, a } = args(op);
+      const from = a('from');
+      if (ownerOf(after, page) !== BACKEND) return `after steal(${pg(page)} from ${dm(from)}) the page is owned by ${dm(ownerOf(after, page))}`;
+      const m = after.mappings.filter((x) => x.page === page);
+      if (m.length !== 1 || m[0]?.into !== from || m[0]?.from !== BACKEND)
+        return `after steal(${pg(page)} from ${dm(from)}) the page is mapped ${m.length === 0 ? 'nowhere' : m.map((x) => `${dm(x.from)}->${dm(x.into)}`).join(', ')}, not by the backend into ${dm(from)} alone`;
+      const who = [...reachers(after, page)].sort();
+      if (who.join() !== [BACKEND, from].sort().join()) return `after steal(${pg(page)}) it is reachable by ${who.map(dm).join(', ')}`;
+      return undefined;
+    },
+  },
+];

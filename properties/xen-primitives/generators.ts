@@ -1,0 +1,133 @@
+// Operation lists for the Xen primitives, biased toward the states the thread worries about: a backend buffer
+// mapped and re-mapped several domains deep, revoked (once or twice) while a hypercall holds it or a grant is
+// out, a frontend page granted, foreign-mapped or in a hypercall when Steal comes, and Return followed by the
+// backend's attempts to Map or Revoke again. Indices are taken modulo the domains and pages by the model.
+
+import fc from 'fast-check';
+import type { Operation } from '../../model/common/values.js';
+
+/** Pages the backend acts on: p0 (its RAM) mostly, p3 (d1's RAM, once stolen) often, any page (BAR, MMIO) now and then. */
+const backendPage = fc.oneof({ weight: 6, arbitrary: fc.constant(0) }, { weight: 2, arbitrary: fc.constant(3) }, { weight: 2, arbitrary: fc.nat(7) });
+/** Pages a frontend acts on: p3 (d1's RAM) mostly, p0 (the backend's buffer, once mapped) often, p5 (d1's MMIO) and any page now and then. */
+const frontendPage = fc.oneof(
+  { weight: 6, arbitrary: fc.constant(3) },
+  { weight: 2, arbitrary: fc.constant(0) },
+  { weight: 1, arbitrary: fc.constant(5) },
+  { weight: 1, arbitrary: fc.nat(7) },
+);
+/** Any page, p0 and p3 (where the scenarios happen) mostly. */
+const anyPage = fc.oneof({ weight: 6, arbitrary: fc.constantFrom(0, 3) }, { weight: 2, arbitrary: fc.nat(7) });
+/** Frontends d1 and d2 mostly, so map / re-map / revoke chains meet; d0 (the backend) and d3 now and then. */
+const frontend = fc.oneof({ weight: 6, arbitrary: fc.constantFrom(1, 2) }, { weight: 1, arbitrary: fc.nat(3) });
+/** Any domain, the backend and d1 often (the backend foreign-maps and holds its own pages in hypercalls). */
+const anyDomain = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(0, 1, 2) }, { weight: 1, arbitrary: fc.nat(3) });
+const slot = fc.nat(3);
+
+/** Injected p2m_set_entry failures: rare enough that chains get built, frequent enough to test rollbacks. */
+const faults = fc.oneof({ weight: 5, arbitrary: fc.constant<number[]>([]) }, { weight: 1, arbitrary: fc.constant([0]) });
+
+const op = (name: string, args: Operation['args']): Operation => ({ op: name, args });
+
+export const mapOp = fc.record({ page: backendPage, into: frontend, faults }).map((a) => op('map', a));
+/** Re-maps mostly go to a different frontend than the one re-mapping (the same one is an -EINVAL corner). */
+export const remapOp = fc
+  .record({ page: backendPage, from: frontend, into: frontend, same: fc.nat(7), faults })
+  .map(({ page, from, into, same, faults }) => op('remap', { page, from, into: same === 0 || into !== from ? into : 3 - (from % 3), faults }));
+export const revokeOp = fc.record({ page: backendPage, frontend }).map((a) => op('revoke', a));
+export const stealOp = fc.record({ page: frontendPage, from: frontend, faults }).map((a) => op('steal', a));
+export const returnOp = fc.record({ page: backendPage, to: frontend }).map((a) => op('return', a));
+export const grantOp = fc.record({ page: frontendPage, granter: anyDomain, grantee: anyDomain }).map((a) => op('grant', a));
+export const ungrantOp = fc.record({ slot }).map((a) => op('ungrant', a));
+export const foreignMapOp = fc.record({ page: frontendPage, by: anyDomain }).map((a) => op('foreignMap', a));
+export const foreignUnmapOp = fc.record({ slot }).map((a) => op('foreignUnmap', a));
+export const beginHypercallOp = fc.record({ page: frontendPage, domain: anyDomain }).map((a) => op('beginHypercall', a));
+export const endHypercallOp = fc.record({ slot }).map((a) => op('endHypercall', a));
+export const accessOp = fc.record({ page: anyPage, domain: anyDomain, write: fc.boolean() }).map((a) => op('access', a));
+
+export const xenOperation = fc.oneof(
+  { weight: 6, arbitrary: mapOp },
+  { weight: 5, arbitrary: remapOp },
+  { weight: 6, arbitrary: revokeOp },
+  { weight: 5, arbitrary: stealOp },
+  { weight: 4, arbitrary: returnOp },
+  { weight: 3, arbitrary: grantOp },
+  { weight: 2, arbitrary: ungrantOp },
+  { weight: 3, arbitrary: foreignMapOp },
+  { weight: 2, arbitrary: foreignUnmapOp },
+  { weight: 3, arbitrary: beginHypercallOp },
+  { weight: 2, arbitrary: endHypercallOp },
+  { weight: 6, arbitrary: accessOp },
+);
+
+/**
+ * A buffer handed down a chain and taken back: the backend maps page p into frontend a, which may re-map it into
+ * b, which may re-map it into c (three different frontends); then, optionally, the last link tries to grant the buffer or use it in a
+ * hypercall, the backend revokes it from one link of the chain, and one link touches it. Shrinks toward a single
+ * Map.
+ */
+export const bufferChain = fc
+  .record({
+    page: backendPage,
+    chain: fc.constantFrom<number[]>([1, 2, 3], [2, 1, 3], [1, 3, 2], [2, 3, 1], [3, 1, 2], [3, 2, 1]),
+    depth: fc.nat(2),
+    misuse: fc.option(fc.constantFrom('grant', 'beginHypercall'), { freq: 3 }),
+    revokeAt: fc.option(fc.nat(2), { freq: 2 }),
+    probeAt: fc.option(fc.nat(2), { freq: 2 }),
+    write: fc.boolean(),
+  })
+  .map(({ page, chain, depth, misuse, revokeAt, probeAt, write }): Operation[] => {
+    const [a = 1, b = 2, c = 3] = chain;
+    const ops = [op('map', { page, into: a, faults: [] })];
+    if (depth >= 1) ops.push(op('remap', { page, from: a, into: b, faults: [] }));
+    if (depth >= 2) ops.push(op('remap', { page, from: b, into: c, faults: [] }));
+    const last = chain[depth] as number;
+    if (misuse === 'grant') ops.push(op('grant', { page, granter: last, grantee: last === 3 ? 1 : last + 1 }));
+    if (misuse === 'beginHypercall') ops.push(op('beginHypercall', { page, domain: last }));
+    if (revokeAt !== null) ops.push(op('revoke', { page, frontend: chain[Math.min(revokeAt, depth)] as number }));
+    if (probeAt !== null) ops.push(op('access', { page, domain: chain[Math.min(probeAt, depth)] as number, write }));
+    return ops;
+  });
+
+/**
+ * A page held, then handed over: a grant, a foreign mapping or a hypercall takes hold of the page (or nothing
+ * does), the holder may touch it, then Steal (of a frontend page), Return (of a backend page) or both in turn
+ * try to move it.
+ * The holder is usually the one that can hold the page (its owner; the backend for a foreign mapping), sometimes
+ * any domain. Shrinks toward the bare Steal.
+ */
+export const holdThenMove = fc
+  .record({
+    move: fc.constantFrom('steal', 'return', 'stealThenReturn'),
+    stealPage: frontendPage,
+    returnPage: backendPage,
+    hold: fc.option(fc.constantFrom('grant', 'foreignMap', 'beginHypercall'), { freq: 4 }),
+    anyHolder: fc.option(fc.nat(3), { freq: 4 }),
+    grantee: frontend,
+    dom: frontend,
+    probe: fc.boolean(),
+  })
+  .map(({ move, stealPage, returnPage, hold, anyHolder, grantee, dom, probe }): Operation[] => {
+    const page = move === 'return' ? returnPage : stealPage;
+    const holder = anyHolder ?? (hold === 'foreignMap' || move === 'return' ? 0 : dom);
+    const ops: Operation[] = [];
+    const to = grantee === holder ? (holder + 1) % 4 : grantee;
+    if (hold === 'grant') ops.push(op('grant', { page, granter: holder, grantee: to }));
+    if (hold === 'foreignMap') ops.push(op('foreignMap', { page, by: holder }));
+    if (hold === 'beginHypercall') ops.push(op('beginHypercall', { page, domain: holder }));
+    if (probe) ops.push(op('access', { page, domain: hold === 'grant' ? to : holder, write: false }));
+    if (move !== 'return') ops.push(op('steal', { page, from: dom, faults: [] }));
+    if (move !== 'steal') ops.push(op('return', { page, to: dom }));
+    return ops;
+  });
+
+/** Any sequence of the primitives and the operations around them, with the two scenarios mixed in. */
+export const xenSequences = fc
+  .array(
+    fc.oneof(
+      { weight: 6, arbitrary: xenOperation.map((o) => [o]) },
+      { weight: 1, arbitrary: bufferChain },
+      { weight: 1, arbitrary: holdThenMove },
+    ),
+    { maxLength: 20, size: 'medium' },
+  )
+  .map((blocks) => blocks.flat());

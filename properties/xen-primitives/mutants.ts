@@ -1,0 +1,222 @@
+// Seeded bugs of the Xen primitives: each is the specification with exactly one method overridden, the way a
+// hypervisor implementation of the thread's proposal could plausibly get it wrong.
+
+import type { FaultPlan } from '../../model/common/faults.js';
+import { fail, type Result } from '../../model/common/result.js';
+import { BACKEND, XenPrimitivesModel, type DomId, type Page, type PageId, type XenState } from '../../model/xen-primitives/index.js';
+import type { Mapping } from '../../model/xen-primitives/state.js';
+import type { MutantDef } from '../harness/suite.js';
+
+/** Revoke removes the frontend's own mapping only; what it re-mapped onward stays mapped. */
+class RevokeNotTransitive extends XenPrimitivesModel {
+  override collectRevoked(s: XenState, page: PageId, frontend: DomId): Mapping[] {
+    return super.collectRevoked(s, page, frontend).slice(0, 1);
+  }
+}
+
+/** Revoke refuses while a hypercall holds a reference to the page (as removing a referenced p2m entry might). */
+class RevokeBusyWhileInHypercall extends XenPrimitivesModel {
+  override revoke(s: XenState, page: PageId, frontend: DomId): Result {
+    if (s.hypercalls.some((h) => h.page === page)) return fail('-EBUSY');
+    return super.revoke(s, page, frontend);
+  }
+}
+
+/** Revoke routes a re-mapped domain's faults to the domain it got the buffer from, not to the backend. */
+class RevokeRoutesFaultsToTheRemapper extends XenPrimitivesModel {
+  override faultServer(_s: XenState, m: Mapping): DomId {
+    return m.from;
+  }
+}
+
+/** The CPU access path keeps using a translation that Revoke removed (no flush of the revoked entry). */
+class AccessUsesStaleTranslation extends XenPrimitivesModel {
+  override mayTouch(s: XenState, page: PageId, domain: DomId): boolean {
+    return super.mayTouch(s, page, domain) || s.faultRoutes.some((r) => r.page === page && r.domain === domain);
+  }
+}
+
+/** The CPU access path ignores grant mappings: a grantee cannot read the page it was granted. */
+class AccessIgnoresGrantMappings extends XenPrimitivesModel {
+  override mayTouch(s: XenState, page: PageId, domain: DomId): boolean {
+    const grants = s.grants;
+    s.grants = [];
+    try {
+      return super.mayTouch(s, page, domain);
+    } finally {
+      s.grants = grants;
+    }
+  }
+}
+
+/** A frontend may grant a buffer that the backend mapped into it. */
+class GrantAcceptsMappedBuffer extends XenPrimitivesModel {
+  override mayGrant(s: XenState, page: PageId, granter: DomId): boolean {
+    return super.mayGrant(s, page, granter) || this.holdsMappedBuffer(s, page, granter);
+  }
+}
+
+/** A frontend may pass a buffer the backend mapped into it to a hypercall. */
+class HypercallAcceptsMappedBuffer extends XenPrimitivesModel {
+  override mayUseInHypercall(s: XenState, page: PageId, domain: DomId): boolean {
+    return super.mayUseInHypercall(s, page, domain) || this.holdsMappedBuffer(s, page, domain);
+  }
+}
+
+/** Steal does not look at the grant table. */
+class StealIgnoresGrants extends XenPrimitivesModel {
+  override stealBusyReason(s: XenState, page: PageId, from: DomId): string | undefined {
+    const grants = s.grants;
+    s.grants = [];
+    try {
+      return super.stealBusyReason(s, page, from);
+    } finally {
+      s.grants = grants;
+    }
+  }
+}
+
+/** Steal does not look for foreign mappings of the page. */
+class StealIgnoresForeignMappings extends XenPrimitivesModel {
+  override stealBusyReason(s: XenState, page: PageId, from: DomId): string | undefined {
+    const foreign = s.foreignMappings;
+    s.foreignMappings = [];
+    try {
+      return super.stealBusyReason(s, page, from);
+    } finally {
+      s.foreignMappings = foreign;
+    }
+  }
+}
+
+/** Steal does not check for references held by in-progress hypercalls. */
+class StealIgnoresHypercalls extends XenPrimitivesModel {
+  override stealBusyReason(s: XenState, page: PageId, from: DomId): string | undefined {
+    const held = s.hypercalls;
+    s.hypercalls = [];
+    try {
+      return super.stealBusyReason(s, page, from);
+    } finally {
+      s.hypercalls = held;
+    }
+  }
+}
+
+/** Steal accepts any page the frontend owns, MMIO included. */
+class StealAllowsMmio extends XenPrimitivesModel {
+  override stealableKind(pg: Page): boolean {
+    return pg.kind !== 'bar';
+  }
+}
+
+/** Ownership moves but the quota (max_pages) stays put; only tot_pages follows the page. */
+class QuotaNotMoved extends XenPrimitivesModel {
+  override moveQuota(s: XenState, from: DomId, to: DomId): void {
+    const quotas = s.domains.map((d) => d.quota);
+    super.moveQuota(s, from, to);
+    for (const d of s.domains) d.quota = quotas[d.id] ?? d.quota;
+  }
+}
+
+/** Return credits the frontend's quota twice (the quota update runs in both the backend and the frontend path). */
+class QuotaMovedTwiceOnReturn extends XenPrimitivesModel {
+  override moveQuota(s: XenState, from: DomId, to: DomId): void {
+    super.moveQuota(s, from, to);
+    if (from === BACKEND) {
+      const dest = s.domains[to];
+      const back = s.domains[BACKEND];
+      if (dest !== undefined && back !== undefined) {
+        dest.quota += 1;
+        back.quota -= 1;
+      }
+    }
+  }
+}
+
+/** Return hands the page over but leaves the backend's p2m claims (mapping, fault routes) in place. */
+class ReturnLeavesBackendMapping extends XenPrimitivesModel {
+  override releaseBackendClaims(): void {}
+}
+
+/** Moving a page adds it to the new owner's page list without taking it off the old one. */
+class TransferLeavesPageOnOldList extends XenPrimitivesModel {
+  override transferOwnership(s: XenState, page: PageId, from: DomId, to: DomId): void {
+    super.transferOwnership(s, page, from, to);
+    const old = s.domains[from];
+    if (old !== undefined && !old.pageList.includes(page)) old.pageList.push(page);
+  }
+}
+
+/** Steal moves quota and tot_pages but the page_info keeps the frontend as owner (the reply's question). */
+class StealLeavesFrontendAsOwner extends XenPrimitivesModel {
+  override transferOwnership(s: XenState, page: PageId, from: DomId, to: DomId): void {
+    if (to !== BACKEND) super.transferOwnership(s, page, from, to);
+  }
+}
+
+/** A re-map does not check that the re-mapping domain holds the buffer at all. */
+class RemapWithoutHoldingTheBuffer extends XenPrimitivesModel {
+  override holdsMappedBuffer(): boolean {
+    return true;
+  }
+}
+
+/** Steal's error path gives the page back but not its quota. */
+class StealRollbackKeepsQuota extends XenPrimitivesModel {
+  override rollbackSteal(s: XenState, page: PageId, from: DomId): void {
+    this.transferOwnership(s, page, BACKEND, from);
+  }
+}
+
+/** Return does not check for hypercalls still holding the page. */
+class ReturnIgnoresHypercalls extends XenPrimitivesModel {
+  override returnBusyReason(s: XenState, page: PageId, to: DomId): string | undefined {
+    const held = s.hypercalls;
+    s.hypercalls = [];
+    try {
+      return super.returnBusyReason(s, page, to);
+    } finally {
+      s.hypercalls = held;
+    }
+  }
+}
+
+/** Steal transfers the page but does not leave it mapped in the frontend (the frontend loses its memory). */
+class StealWithoutMapping extends XenPrimitivesModel {
+  override steal(s: XenState, page: PageId, from: DomId, faults: FaultPlan): Result {
+    const result = super.steal(s, page, from, faults);
+    if (result.ok) s.mappings = s.mappings.filter((m) => !(m.page === page && m.into === from));
+    return result;
+  }
+}
+
+const mutant = (
+  name: string,
+  breaks: string,
+  minimalLength: number,
+  description: string,
+  Model: new () => XenPrimitivesModel,
+): MutantDef<XenState> => ({ name, breaks, minimalLength, description, property: 'primitives', createModel: () => new Model() });
+
+export const xenMutants: readonly MutantDef<XenState>[] = [
+  mutant('revokeNotTransitive', 'noAccessAfterRevoke', 3, 'Revoke leaves the mappings the frontend made onward in place', RevokeNotTransitive),
+  mutant('accessUsesStaleTranslation', 'noAccessAfterRevoke', 3, 'the access path honours a revoked translation', AccessUsesStaleTranslation),
+  mutant('revokeBusyWhileInHypercall', 'revokeNeverFails', 2, 'Revoke returns -EBUSY while a hypercall holds the page', RevokeBusyWhileInHypercall),
+  mutant('revokeRoutesFaultsToTheRemapper', 'faultsAfterRevokeGoToTheBackend', 3, "a re-mapped domain's faults go to the frontend it got the page from", RevokeRoutesFaultsToTheRemapper),
+  mutant('grantAcceptsMappedBuffer', 'mappedBufferNotUsableInHypercallsOrGrants', 2, 'a frontend can grant a buffer mapped into it', GrantAcceptsMappedBuffer),
+  mutant('hypercallAcceptsMappedBuffer', 'mappedBufferNotUsableInHypercallsOrGrants', 2, 'a frontend can use a mapped buffer in a hypercall', HypercallAcceptsMappedBuffer),
+  mutant('stealIgnoresGrants', 'stealRefusedWhenUnsafe', 2, 'Steal succeeds on a granted page', StealIgnoresGrants),
+  mutant('stealIgnoresForeignMappings', 'stealRefusedWhenUnsafe', 2, 'Steal succeeds on a foreign-mapped page', StealIgnoresForeignMappings),
+  mutant('stealIgnoresHypercalls', 'stealRefusedWhenUnsafe', 2, 'Steal succeeds on a page in a hypercall', StealIgnoresHypercalls),
+  mutant('stealAllowsMmio', 'stealRefusedWhenUnsafe', 1, 'Steal accepts an MMIO page', StealAllowsMmio),
+  mutant('quotaNotMoved', 'quotaIsConserved', 1, 'Steal and Return move the page but not its quota', QuotaNotMoved),
+  mutant('quotaMovedTwiceOnReturn', 'quotaIsConserved', 1, 'Return moves two pages of quota for one page', QuotaMovedTwiceOnReturn),
+  mutant('returnLeavesBackendMapping', 'returnEndsBackendRights', 2, "Return leaves the backend's mapping and fault routes of the page in place", ReturnLeavesBackendMapping),
+  mutant('transferLeavesPageOnOldList', 'everyPageHasExactlyOneOwner', 1, "a page changing owner stays on the old owner's page list", TransferLeavesPageOnOldList),
+  mutant('accessIgnoresGrantMappings', 'accessMatchesThePageTables', 2, 'a grantee cannot access the page granted to it', AccessIgnoresGrantMappings),
+  mutant('remapWithoutHoldingTheBuffer', 'mappingsFormATreeFromTheBackend', 1, 'any domain can re-map a page it does not hold', RemapWithoutHoldingTheBuffer),
+  mutant('stealLeavesFrontendAsOwner', 'chargesMatchOwnership', 1, 'Steal moves quota and charge but the page stays owned by the frontend', StealLeavesFrontendAsOwner),
+  mutant('stealRollbackKeepsQuota', 'refusedOperationChangesNothing', 1, "Steal's error path returns the page but not its quota", StealRollbackKeepsQuota),
+  mutant('returnIgnoresHypercalls', 'pagesInUseStayWithTheirHolder', 2, 'Return gives away a page a hypercall still holds', ReturnIgnoresHypercalls),
+  mutant('stealWithoutMapping', 'stolenPageIsAsIfMapped', 1, 'Steal takes the page without leaving it mapped in the frontend', StealWithoutMapping),
+];
