@@ -1,0 +1,463 @@
+// Invariants of a UVM VA space and its sysmem DMA allocations, each named for what it protects.
+
+import type { Result } from '../common/result.js';
+import type { Invariant } from '../common/spec.js';
+import { PAGE_SIZE, type UvmMemSpace } from '../uvm-mem/sysmem.js';
+import {
+  CPU,
+  formatMask,
+  GPU_COUNT,
+  GPUS,
+  gpuProc,
+  gpuProcBit,
+  isRegistered,
+  NVLINK_PEER_PAIRS,
+  pairBit,
+  PROC_COUNT,
+  procBit,
+  procName,
+  registeredGpus,
+  type GpuInfo,
+  type VaSpaceState,
+} from './state.js';
+
+const S000 = '000_e4d5058719a42ede.txt';
+const S003 = '003_af321b1ea2953044.txt';
+
+/** The processor masks a VA space has, as one value. */
+export interface ProcessorMasks {
+  canAccess: number[];
+  accessibleFrom: number[];
+  canCopyFrom: number[];
+  hasNativeAtomics: number[];
+  hasNvlink: number[];
+  faultable: number;
+  systemWideAtomics: number;
+  enabledPeers: number;
+}
+
+const MASK_ARRAYS = [
+  ['canAccess', 'can_access'],
+  ['accessibleFrom', 'accessible_from'],
+  ['canCopyFrom', 'can_copy_from'],
+  ['hasNativeAtomics', 'has_native_atomics'],
+  ['hasNvlink', 'has_nvlink'],
+] as const;
+
+/**
+ * The masks a VA space must have, given only which GPUs are registered: the CPU's own bits from creation,
+ * each GPU's bits from uvm_va_space_register_gpu, and both directions of every NVLink peer pair whose GPUs
+ * are both registered. Written as rules per processor pair, independently of how registration sets them.
+ */
+export function expectedMasks(registered: number): ProcessorMasks {
+  const reg = (g: number) => (registered & gpuProcBit(g)) !== 0;
+  const info = (g: number) => GPUS[g] as GpuInfo;
+  const peersEnabled = (a: number, b: number) => reg(a) && reg(b) && NVLINK_PEER_PAIRS.some(([x, y]) => (x === a && y === b) || (x === b && y === a));
+  const m: ProcessorMasks = {
+    canAccess: Array.from({ length: PROC_COUNT }, () => 0),
+    accessibleFrom: Array.from({ length: PROC_COUNT }, () => 0),
+    canCopyFrom: Array.from({ length: PROC_COUNT }, () => 0),
+    hasNativeAtomics: Array.from({ length: PROC_COUNT }, () => 0),
+    hasNvlink: Array.from({ length: PROC_COUNT }, () => 0),
+    faultable: procBit(CPU),
+    systemWideAtomics: procBit(CPU),
+    enabledPeers: 0,
+  };
+  const set = (arr: number[], row: number, p: number) => {
+    arr[row] = (arr[row] ?? 0) | procBit(p);
+  };
+  set(m.canAccess, CPU, CPU);
+  set(m.canCopyFrom, CPU, CPU);
+  set(m.hasNativeAtomics, CPU, CPU);
+  for (let g = 0; g < GPU_COUNT; g++) {
+    if (!reg(g)) continue;
+    const p = gpuProc(g);
+    const gi = info(g);
+    if (gi.replayableFaults) {
+      m.faultable |= procBit(p);
+      m.systemWideAtomics |= procBit(p);
+    }
+    set(m.canAccess, p, p);
+    if (!gi.cc) set(m.canAccess, p, CPU);
+    if (gi.coherent && gi.numa) {
+      set(m.canAccess, CPU, p);
+      set(m.hasNativeAtomics, CPU, p);
+    }
+    set(m.canCopyFrom, p, p);
+    set(m.canCopyFrom, p, CPU);
+    set(m.canCopyFrom, CPU, p);
+    set(m.hasNativeAtomics, p, p);
+    if (gi.coherent) set(m.hasNativeAtomics, p, CPU);
+    if (gi.sysmemNvlink) {
+      set(m.hasNvlink, p, CPU);
+      set(m.hasNvlink, CPU, p);
+    }
+    for (let h = 0; h < GPU_COUNT; h++) {
+      if (h === g || !peersEnabled(g, h)) continue;
+      const q = gpuProc(h);
+      set(m.canAccess, p, q);
+      set(m.canCopyFrom, p, q);
+      set(m.hasNativeAtomics, p, q);
+      set(m.hasNvlink, p, q);
+      m.enabledPeers |= pairBit(g, h);
+    }
+  }
+  // accessible_from is can_access transposed: p's memory is accessible from q exactly when q can access p.
+  for (let p = 0; p < PROC_COUNT; p++)
+    for (let q = 0; q < PROC_COUNT; q++) if ((m.canAccess[q] ?? 0) & procBit(p)) set(m.accessibleFrom, p, q);
+  return m;
+}
+
+/**
+ * va_space_check_processors_masks (uvm_va_space.c): the relations every VA space's masks keep. Returns the
+ * first one that does not hold. Used to validate `expectedMasks` itself, in the subsystem's tests.
+ */
+export function processorMaskRelationsViolation(m: ProcessorMasks, registered: number): string | undefined {
+  const test = (arr: number[], row: number, p: number) => ((arr[row] ?? 0) & procBit(p)) !== 0;
+  const subset = (a: number, b: number) => (a & ~b) === 0;
+  const procs = [CPU, ...registeredGpuProcs(registered)];
+  for (const p of procs) {
+    const n = procName(p);
+    if (!test(m.canAccess, p, p)) return `can_access[${n}] lacks ${n}`;
+    if (!test(m.accessibleFrom, p, p)) return `accessible_from[${n}] lacks ${n}`;
+    if (!test(m.canCopyFrom, p, p) || !test(m.canCopyFrom, p, CPU) || !test(m.canCopyFrom, CPU, p)) return `can_copy_from misses ${n}/cpu`;
+    if (test(m.hasNvlink, p, p)) return `has_nvlink[${n}] holds ${n}`;
+    if (!subset(m.hasNvlink[p] ?? 0, m.canCopyFrom[p] ?? 0)) return `has_nvlink[${n}] is not within can_copy_from[${n}]`;
+    if (!test(m.hasNativeAtomics, p, p)) return `has_native_atomics[${n}] lacks ${n}`;
+    if (!subset(m.hasNativeAtomics[p] ?? 0, m.canCopyFrom[p] ?? 0)) return `has_native_atomics[${n}] is not within can_copy_from[${n}]`;
+    if (!subset(m.hasNativeAtomics[p] ?? 0, m.canAccess[p] ?? 0)) return `has_native_atomics[${n}] is not within can_access[${n}]`;
+    for (let q = 0; q < PROC_COUNT; q++) {
+      if (test(m.canAccess, p, q) && !test(m.accessibleFrom, q, p)) return `can_access[${n}] holds ${procName(q)} but accessible_from[${procName(q)}] lacks ${n}`;
+      if (test(m.accessibleFrom, p, q) && !test(m.canAccess, q, p)) return `accessible_from[${n}] holds ${procName(q)} but can_access[${procName(q)}] lacks ${n}`;
+    }
+  }
+  return undefined;
+}
+
+function registeredGpuProcs(registered: number): number[] {
+  const out: number[] = [];
+  for (let g = 0; g < GPU_COUNT; g++) if (registered & gpuProcBit(g)) out.push(gpuProc(g));
+  return out;
+}
+
+/** Sites of the fallible steps uvm_va_space_register_gpu takes before the VA space lock (before any check). */
+const PRE_LOCK_SITES = new Set(['uvm_gpu_retain_by_uuid', 'uvm_gpu_access_counters_enable']);
+
+function failedBeforeChecks(faults: readonly { site: string }[]): boolean {
+  return faults.some((f) => PRE_LOCK_SITES.has(f.site));
+}
+
+function isError(result: Result, code: string): boolean {
+  return !result.ok && result.error === code;
+}
+
+/** Everything registration may touch, as one comparable string. */
+function registrationFingerprint(s: VaSpaceState): string {
+  return JSON.stringify({
+    registered: s.registered,
+    masks: [s.canAccess, s.accessibleFrom, s.canCopyFrom, s.hasNativeAtomics, s.hasNvlink, s.faultable, s.systemWideAtomics, s.enabledPeers],
+    disallow: s.disallowNewRegisters,
+    unregisterDmaBuffer: s.unregisterDmaBuffer,
+    ccPoolTaken: s.ccPoolTaken,
+    peersToRelease: s.peersToRelease,
+    gpuRetained: s.gpuRetained,
+    accessCounterRefs: s.accessCounterRefs,
+    mem: memFingerprint(s.mem),
+  });
+}
+
+/** The allocations, their pages and every mapping, as one comparable string. */
+function memFingerprint(m: UvmMemSpace): string {
+  return JSON.stringify(
+    {
+      mems: [...m.mems.values()].map((x) => ({ ...x })),
+      free: m.dmaPagesFree,
+      acct: m.mappedCpuPagesSize,
+      ptes: m.gpuKernelPtes,
+      iommu: m.iommuMappings,
+      vmaps: m.cpuVmaps,
+    },
+    (_k, v: unknown) => (typeof v === 'bigint' ? '0x' + v.toString(16) : v),
+  );
+}
+
+const gpuName = (g: number) => (GPUS[g] as GpuInfo).name;
+const hex = (x: bigint) => '0x' + x.toString(16);
+const isAllocOp = (op: string) => op === 'memAlloc' || op === 'memAllocAndMapCpu';
+
+export const vaSpaceInvariants: readonly Invariant<VaSpaceState>[] = [
+  // ----- registration -----
+  {
+    // 000, "uvm_va_space_register_gpu": "Make sure the gpu hasn't been already registered" -> NV_ERR_INVALID_DEVICE.
+    name: 'doubleRegistrationIsRejected',
+    source: `${S000} § uvm_va_space_register_gpu (registered_gpus test -> NV_ERR_INVALID_DEVICE)`,
+    check: ({ op, before, result, faults }) => {
+      if (op.op !== 'registerGpu') return undefined;
+      const g = op.args['gpu'] as number;
+      if (!isRegistered(before, g) || failedBeforeChecks(faults)) return undefined;
+      return isError(result, 'NV_ERR_INVALID_DEVICE')
+        ? undefined
+        : `${gpuName(g)} was already registered, yet registering it again returned ${result.ok ? 'OK' : result.error}`;
+    },
+  },
+  {
+    // 000, "uvm_va_space_register_gpu": "Mixing coherent and non-coherent GPUs is not supported".
+    name: 'coherentAndNonCoherentNeverMix',
+    source: `${S000} § uvm_va_space_register_gpu (uvm_parent_gpu_is_coherent mismatch -> NV_ERR_INVALID_DEVICE)`,
+    check: ({ op, before, after, result, faults }) => {
+      const regs = registeredGpus(after);
+      const coherent = regs.filter((g) => (GPUS[g] as GpuInfo).coherent);
+      if (coherent.length > 0 && coherent.length < regs.length)
+        return `coherent {${coherent.map(gpuName).join(' ')}} and non-coherent GPUs are registered together`;
+      if (op.op !== 'registerGpu' || failedBeforeChecks(faults)) return undefined;
+      const g = op.args['gpu'] as number;
+      const clash = registeredGpus(before).find((o) => (GPUS[o] as GpuInfo).coherent !== (GPUS[g] as GpuInfo).coherent);
+      if (clash !== undefined && !isError(result, 'NV_ERR_INVALID_DEVICE'))
+        return `registering ${gpuName(g)} next to ${gpuName(clash)} (other coherence) returned ${result.ok ? 'OK' : result.error}`;
+      return undefined;
+    },
+  },
+  {
+    // 000, "uvm_va_space_register_gpu": "The VA space's mm is being torn down" -> NV_ERR_PAGE_TABLE_NOT_AVAIL;
+    // uvm_va_space_mm_shutdown sets disallow_new_registers before it tears anything down.
+    name: 'noRegistrationAfterTeardown',
+    source: `${S000} § uvm_va_space_register_gpu (disallow_new_registers -> NV_ERR_PAGE_TABLE_NOT_AVAIL)`,
+    check: ({ op, before, after, result, faults }) => {
+      if (op.op !== 'registerGpu' || before.mmAlive) return undefined;
+      const g = op.args['gpu'] as number;
+      if (result.ok || after.registered !== before.registered) return `${gpuName(g)} was registered after the VA space's mm was torn down`;
+      if (failedBeforeChecks(faults) || result.error === 'NV_ERR_INVALID_DEVICE') return undefined;
+      return result.error === 'NV_ERR_PAGE_TABLE_NOT_AVAIL' ? undefined : `registration after mm teardown returned ${result.error}, not NV_ERR_PAGE_TABLE_NOT_AVAIL`;
+    },
+  },
+  {
+    // 000, "uvm_va_space_register_gpu": with CC on, gpu_can_access_sysmem = false, so neither direction is set.
+    name: 'ccGpuNeverAccessesSysmem',
+    source: `${S000} § uvm_va_space_register_gpu (uvm_conf_computing_mode_enabled -> gpu_can_access_sysmem = false)`,
+    check: ({ after }) => {
+      for (const g of registeredGpus(after)) {
+        if (!(GPUS[g] as GpuInfo).cc) continue;
+        const p = gpuProc(g);
+        if ((after.canAccess[p] ?? 0) & procBit(CPU)) return `CC ${gpuName(g)} has the CPU in can_access[${gpuName(g)}] (direct access to protected sysmem)`;
+        if ((after.accessibleFrom[CPU] ?? 0) & procBit(p)) return `accessible_from[cpu] holds CC ${gpuName(g)}`;
+      }
+      return undefined;
+    },
+  },
+  {
+    // 000, "uvm_va_space_register_gpu": a CC GPU takes gpu_unregister_dma_buffer from its pool; unregister_gpu
+    // (uvm_va_space.c) gives it back with uvm_conf_computing_dma_buffer_free.
+    name: 'ccGpuHoldsItsUnregisterBuffer',
+    source: `${S000} § uvm_va_space_register_gpu (uvm_conf_computing_dma_buffer_alloc into gpu_unregister_dma_buffer)`,
+    check: ({ after }) => {
+      for (let g = 0; g < GPU_COUNT; g++) {
+        const should = isRegistered(after, g) && (GPUS[g] as GpuInfo).cc;
+        if (after.unregisterDmaBuffer[g] !== should)
+          return should ? `CC ${gpuName(g)} is registered without its unregister DMA buffer` : `${gpuName(g)} is not registered but gpu_unregister_dma_buffer[${gpuName(g)}] is set`;
+        const taken = after.ccPoolTaken[g] ?? 0;
+        if (taken !== (should ? 1 : 0)) return `the VA space holds ${taken} buffers of ${gpuName(g)}'s DMA pool, not ${should ? 1 : 0}`;
+      }
+      return undefined;
+    },
+  },
+  {
+    // 000, "uvm_va_space_register_gpu": goto cleanup -> unregister_gpu; done -> access counters disable and
+    // uvm_gpu_release. A failed registration leaves no bit, buffer, reference or mapping behind.
+    name: 'failedRegistrationLeavesNoTrace',
+    source: `${S000} § uvm_va_space_register_gpu (cleanup: unregister_gpu; done: uvm_gpu_access_counters_disable, uvm_gpu_release)`,
+    check: ({ op, before, after, result }) => {
+      if (op.op !== 'registerGpu' || result.ok) return undefined;
+      const b = JSON.parse(registrationFingerprint(before)) as Record<string, unknown>;
+      const a = JSON.parse(registrationFingerprint(after)) as Record<string, unknown>;
+      const changed = Object.keys(b).filter((k) => JSON.stringify(b[k]) !== JSON.stringify(a[k]));
+      return changed.length === 0 ? undefined : `registering ${gpuName(op.args['gpu'] as number)} failed with ${result.error} but changed: ${changed.join(', ')}`;
+    },
+  },
+  {
+    // 000, "uvm_va_space_register_gpu" (every processor_mask_array_set) with uvm_va_space.c's unregister_gpu,
+    // enable_peers and disable_peers: the masks are a function of which GPUs are registered.
+    name: 'masksMatchRegisteredGpus',
+    source: `${S000} § uvm_va_space_register_gpu (processor_mask_array_set of can_access, accessible_from, can_copy_from, ...)`,
+    check: ({ after }) => {
+      if (!after.created) return undefined;
+      const want = expectedMasks(after.registered);
+      for (const [key, kname] of MASK_ARRAYS) {
+        for (let p = 0; p < PROC_COUNT; p++) {
+          const have = after[key][p] ?? 0;
+          const should = want[key][p] ?? 0;
+          if (have !== should) return `${kname}[${procName(p)}] is ${formatMask(have)} but the registered GPUs give ${formatMask(should)}`;
+        }
+      }
+      if (after.faultable !== want.faultable) return `faultable_processors is ${formatMask(after.faultable)}, not ${formatMask(want.faultable)}`;
+      if (after.systemWideAtomics !== want.systemWideAtomics) return `system_wide_atomics_enabled_processors is ${formatMask(after.systemWideAtomics)}, not ${formatMask(want.systemWideAtomics)}`;
+      if (after.enabledPeers !== want.enabledPeers) return `enabled_peers is 0x${after.enabledPeers.toString(16)}, not 0x${want.enabledPeers.toString(16)}`;
+      return undefined;
+    },
+  },
+  {
+    // 003, "va_space_create": "CPU is not explicitly registered in the va space" — its own bits are set at creation.
+    name: 'cpuAlwaysAccessesItself',
+    source: `${S003} § va_space_create (uvm_processor_mask_set of can_access, accessible_from, can_copy_from, has_native_atomics for the CPU)`,
+    check: ({ after }) => {
+      if (!after.created) return undefined;
+      const cpu = procBit(CPU);
+      for (const [key, kname] of MASK_ARRAYS) {
+        if (key === 'hasNvlink') continue;
+        if (((after[key][CPU] ?? 0) & cpu) === 0) return `${kname}[cpu] lacks the CPU`;
+      }
+      if ((after.faultable & cpu) === 0) return 'faultable_processors lacks the CPU';
+      if ((after.systemWideAtomics & cpu) === 0) return 'system_wide_atomics_enabled_processors lacks the CPU';
+      return undefined;
+    },
+  },
+  {
+    // 000, "uvm_va_space_register_gpu": uvm_gpu_retain_by_uuid and uvm_gpu_access_counters_enable are undone on
+    // failure; uvm_va_space_unregister_gpu releases both. One reference per registered GPU, none otherwise.
+    name: 'gpuReferencesMatchRegistration',
+    source: `${S000} § uvm_va_space_register_gpu (uvm_gpu_retain_by_uuid / uvm_gpu_release, access counters enable / disable)`,
+    check: ({ after }) => {
+      for (let g = 0; g < GPU_COUNT; g++) {
+        const reg = isRegistered(after, g);
+        if ((after.gpuRetained[g] ?? 0) !== (reg ? 1 : 0)) return `the VA space holds ${after.gpuRetained[g]} references on ${gpuName(g)} (registered: ${reg})`;
+        const counters = reg && (GPUS[g] as GpuInfo).accessCountersRequired ? 1 : 0;
+        if ((after.accessCounterRefs[g] ?? 0) !== counters) return `access counters of ${gpuName(g)} enabled ${after.accessCounterRefs[g]} times for this VA space, not ${counters}`;
+        if (after.peersToRelease[g] !== reg) return `peers_to_release[${gpuName(g)}] is ${after.peersToRelease[g] ? 'allocated' : 'missing'} (registered: ${reg})`;
+      }
+      return undefined;
+    },
+  },
+  // ----- sysmem DMA allocations -----
+  {
+    // 000, "uvm_mem_alloc": UVM_ASSERT(params->size > 0).
+    name: 'zeroSizeAllocationIsRejected',
+    source: `${S000} § uvm_mem_alloc (UVM_ASSERT(params->size > 0))`,
+    check: ({ op, before, after, result }) => {
+      for (const m of after.mem.mems.values()) if (m.size === 0n) return `m${m.id} is a zero-size allocation`;
+      if (!isAllocOp(op.op) || op.args['size'] !== 0n) return undefined;
+      if (result.ok) return 'uvm_mem_alloc of size 0 succeeded';
+      if (isRegistered(before, op.args['owner'] as number) && result.error !== 'NV_ERR_INVALID_ARGUMENT') return `uvm_mem_alloc of size 0 returned ${result.error}`;
+      return undefined;
+    },
+  },
+  {
+    // 000, "mem_alloc_sysmem_dma_chunks": UVM_ASSERT_MSG(mem->chunk_size == PAGE_SIZE, "... PAGE_SIZE is only supported").
+    name: 'dmaChunkIsOnePage',
+    source: `${S000} § mem_alloc_sysmem_dma_chunks (chunk_size == PAGE_SIZE; one uvm_gpu_dma_alloc_page per chunk)`,
+    check: ({ op, after, result }) => {
+      for (const m of after.mem.mems.values())
+        if (m.chunkSize !== PAGE_SIZE) return `m${m.id} has chunk_size ${hex(m.chunkSize)}, but a DMA chunk is one ${hex(PAGE_SIZE)} page`;
+      if (op.op === 'memAlloc' && result.ok && op.args['pageSize'] !== 'default' && op.args['pageSize'] !== '4K')
+        return `uvm_mem_alloc of DMA sysmem accepted page_size ${String(op.args['pageSize'])}`;
+      return undefined;
+    },
+  },
+  {
+    // 000, "uvm_mem_alloc": physical_size = UVM_ALIGN_UP(size, chunk_size); chunks_count = physical_size / chunk_size.
+    name: 'allocationCoversRequestedSize',
+    source: `${S000} § uvm_mem_alloc (UVM_ALIGN_UP(mem->size, mem->chunk_size))`,
+    check: ({ after }) => {
+      for (const m of after.mem.mems.values()) {
+        const physical = m.chunks * m.chunkSize;
+        if (physical < m.size) return `m${m.id}: ${m.chunks} chunks of ${hex(m.chunkSize)} (${hex(physical)} B) do not cover the ${hex(m.size)} B asked for`;
+        if (physical - m.chunkSize >= m.size) return `m${m.id}: ${m.chunks} chunks for ${hex(m.size)} B is more than aligning up gives`;
+      }
+      return undefined;
+    },
+  },
+  {
+    // 000, "mem_alloc_sysmem_dma_chunks": err_no_mem -> mem_free_sysmem_dma_chunks; uvm_mem_alloc's error path
+    // and uvm_mem_alloc_sysmem_dma_and_map_cpu_kernel's both uvm_mem_free what was made.
+    name: 'failedAllocationLeaksNothing',
+    source: `${S000} § mem_alloc_sysmem_dma_chunks (error: mem_free_sysmem_dma_chunks) / uvm_mem_alloc_sysmem_dma_and_map_cpu_kernel`,
+    check: ({ op, before, after, result }) => {
+      if (!isAllocOp(op.op) || result.ok) return undefined;
+      if (after.mem.dmaPagesFree !== before.mem.dmaPagesFree)
+        return `failed allocation kept ${before.mem.dmaPagesFree - after.mem.dmaPagesFree} coherent DMA pages`;
+      return memFingerprint(after.mem) === memFingerprint(before.mem) ? undefined : 'failed allocation left an allocation, a mapping or page accounting behind';
+    },
+  },
+  {
+    // 000, "uvm_gpu_dma_alloc_page": atomic64_add(PAGE_SIZE, &mapped_cpu_pages_size) per page; uvm_gpu.c's
+    // IOMMU map/unmap of the pages for other GPUs adds/subtracts their size on those GPUs likewise.
+    name: 'mappedPagesAccountingIsExact',
+    source: `${S000} § uvm_gpu_dma_alloc_page (atomic64_add(PAGE_SIZE, &parent_gpu->mapped_cpu_pages_size))`,
+    check: ({ after }) => {
+      const mem = after.mem;
+      const want = Array.from({ length: GPU_COUNT }, () => 0n);
+      let pages = 0n;
+      for (const m of mem.mems.values()) {
+        pages += m.chunks;
+        want[m.dmaOwner] = (want[m.dmaOwner] ?? 0n) + m.chunks * PAGE_SIZE;
+        for (let g = 0; g < GPU_COUNT; g++) if (g !== m.dmaOwner && m.mappedOnPhys & (1 << g)) want[g] = (want[g] ?? 0n) + m.chunks * m.chunkSize;
+      }
+      for (let g = 0; g < GPU_COUNT; g++) {
+        const have = mem.mappedCpuPagesSize[g] ?? 0n;
+        if (have !== want[g]) return `${gpuName(g)}: mapped_cpu_pages_size=${hex(have)} but its DMA pages and IOMMU mappings make ${hex(want[g] ?? 0n)}`;
+      }
+      if (mem.dmaPagesFree + pages !== mem.dmaPagesTotal) return `${pages} DMA pages are allocated and ${mem.dmaPagesFree} free, of ${mem.dmaPagesTotal}`;
+      return undefined;
+    },
+  },
+  {
+    // 000, "mem_map_cpu_to_sysmem_kernel": if (sev_enabled && uvm_mem_is_sysmem_dma(mem)) prot = uvm_pgprot_decrypted(PAGE_KERNEL_NOENC).
+    name: 'cpuMappingIsDecryptedUnderEncryption',
+    source: `${S000} § mem_map_cpu_to_sysmem_kernel (uvm_pgprot_decrypted(PAGE_KERNEL_NOENC) under SEV)`,
+    check: ({ after }) => {
+      if (!after.mem.sevEnabled) return undefined;
+      const bad = after.mem.cpuVmaps.find((v) => !v.decrypted);
+      return bad === undefined ? undefined : `m${bad.mem} is vmap()ed encrypted under SEV: the CPU and the GPU would see different bytes`;
+    },
+  },
+  {
+    // 000, "uvm_mem_map_cpu_kernel" and uvm_mem.c's uvm_mem_free ("Clear all mappings and free the memory"):
+    // every PTE, IOMMU mapping and vmap is of a live allocation and recorded in its mapped_on masks.
+    name: 'noMappingOutlivesItsMemory',
+    source: `${S000} § uvm_mem_map_cpu_kernel / mem_set_mapped_on_cpu_kernel; uvm_mem.c uvm_mem_free`,
+    check: ({ after }) => {
+      const mem = after.mem;
+      for (let g = 0; g < GPU_COUNT; g++) {
+        for (const id of mem.gpuKernelPtes[g] ?? []) {
+          const m = mem.mems.get(id);
+          if (m === undefined) return `${gpuName(g)}'s kernel page tables still map m${id}, which was freed`;
+          if ((m.kernelMappedOn & (1 << g)) === 0) return `${gpuName(g)} maps m${id} but its kernel.mapped_on lacks ${gpuName(g)}`;
+        }
+        for (const id of mem.iommuMappings[g] ?? []) {
+          const m = mem.mems.get(id);
+          if (m === undefined) return `${gpuName(g)} still has IOMMU mappings of m${id}, which was freed`;
+          if ((m.mappedOnPhys & (1 << g)) === 0) return `${gpuName(g)} has IOMMU mappings of m${id} but its mapped_on_phys lacks ${gpuName(g)}`;
+        }
+      }
+      for (const v of mem.cpuVmaps) {
+        const m = mem.mems.get(v.mem);
+        if (m === undefined) return `a kernel vmap of m${v.mem} outlives the allocation`;
+        if (!m.cpuKernelMapped) return `m${v.mem} is vmap()ed but not marked mapped on the CPU`;
+      }
+      for (const m of mem.mems.values()) {
+        for (let g = 0; g < GPU_COUNT; g++) {
+          if (m.kernelMappedOn & (1 << g) && !(mem.gpuKernelPtes[g] ?? []).includes(m.id)) return `m${m.id} is marked mapped on ${gpuName(g)} without PTEs there`;
+          if (m.kernelMappedOn & (1 << g) && !(m.mappedOnPhys & (1 << g))) return `m${m.id} is kernel-mapped on ${gpuName(g)} without DMA addresses for it`;
+          if (g !== m.dmaOwner && m.mappedOnPhys & (1 << g) && !(mem.iommuMappings[g] ?? []).includes(m.id)) return `m${m.id} is marked phys-mapped on ${gpuName(g)} without IOMMU mappings`;
+        }
+        if (m.cpuKernelMapped && !mem.cpuVmaps.some((v) => v.mem === m.id)) return `m${m.id} is marked mapped on the CPU without a vmap`;
+      }
+      return undefined;
+    },
+  },
+  {
+    // 000, "uvm_va_space_register_gpu" (registration is what makes a GPU usable) with uvm_va_range_unregister_gpu,
+    // which uvm_mem_unmap_gpu_phys()es the VA space's allocations from a GPU that leaves.
+    name: 'noMappingOnUnregisteredGpu',
+    source: `${S000} § uvm_va_space_register_gpu; uvm_va_range.c uvm_va_range_unregister_gpu (uvm_mem_unmap_gpu_phys)`,
+    check: ({ after }) => {
+      for (let g = 0; g < GPU_COUNT; g++) {
+        if (isRegistered(after, g)) continue;
+        const pte = after.mem.gpuKernelPtes[g] ?? [];
+        if (pte.length > 0) return `${gpuName(g)} is not registered but its kernel page tables map m${pte[0]}`;
+        const io = after.mem.iommuMappings[g] ?? [];
+        if (io.length > 0) return `${gpuName(g)} is not registered but holds IOMMU mappings of m${io[0]}`;
+      }
+      for (const m of after.mem.mems.values()) if (!isRegistered(after, m.dmaOwner)) return `m${m.id} is owned by unregistered ${gpuName(m.dmaOwner)}`;
+      return undefined;
+    },
+  },
+];
