@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { U64_MAX } from '../../model/common/u64.js';
+import type { Operation } from '../../model/common/values.js';
+import { BASE, hmmMigrationSpec, PAGE_SIZE } from '../../model/hmm-migration/index.js';
+import { execute } from '../harness/interpreter.js';
+import { formatTrace } from '../harness/trace.js';
+import { defineSuiteTests } from '../harness/vitest-suite.js';
+import { hmmMigrationSuite } from './suite.js';
+
+defineSuiteTests(hmmMigrationSuite);
+
+const TOP = 1n << 64n;
+const op = (name: string, args: Operation['args']): Operation => ({ op: name, args });
+const maquire = (start: bigint, len: bigint, flags = 0x10) => op('maquire', { start, len, flags });
+
+/** Runs a case on the specification: no invariant may fail; returns each step's status and value. */
+function run(ops: Operation[]): string[] {
+  const out = execute(hmmMigrationSpec, hmmMigrationSpec.createModel(), ops, { trace: true });
+  expect(out.violation, formatTrace(out)).toBeUndefined();
+  return out.steps.map((s) => (s.skipped ? 'skipped' : s.result?.ok ? `OK ${String(s.result.value ?? '')}`.trim() : (s.result?.error ?? 'threw')));
+}
+
+describe('hmm-migration: maquire argument checks at the boundaries', () => {
+  it.each([
+    ['a range ending exactly at 2^64 (its end wraps to 0)', TOP - PAGE_SIZE, PAGE_SIZE, 0x10, '-ENOMEM'],
+    ['a range ending one byte below 2^64', TOP - PAGE_SIZE, PAGE_SIZE - 1n, 0x10, 'OK 0'],
+    ['a range wrapping by one byte', TOP - PAGE_SIZE, PAGE_SIZE + 1n, 0x10, '-ENOMEM'],
+    ['a zero length', BASE, 0n, 0x10, '-ENOMEM'],
+    ['the largest length from 0', 0n, U64_MAX, 0x10, 'OK 0'],
+    ['a start unaligned by one', BASE + 1n, PAGE_SIZE, 0x10, '-EINVAL'],
+    ['an unaligned start that also wraps (alignment is checked first)', U64_MAX, 1n, 0x10, '-EINVAL'],
+    ['an msync flag', BASE, PAGE_SIZE, 0x1, '-EINVAL'],
+    ['the sign bit as a flag', BASE, PAGE_SIZE, -2147483648, '-EINVAL'],
+    ['no vendor flag at all (the seed accepts it)', BASE, PAGE_SIZE, 0, 'OK 0'],
+    ['both vendor flags', BASE, PAGE_SIZE, 0x30, 'OK 0'],
+  ])('%s', (_what, start, len, flags, expected) => {
+    expect(run([maquire(start, len, flags)])).toEqual([expected]);
+  });
+});
+
+describe('hmm-migration: examples', () => {
+  it('maquire drops the stale copies of both GPUs and reports them; a GPU then reads the CPU value', () => {
+    const steps = run([
+      op('gpuRead', { gpu: 0, page: 1, faults: [] }),
+      op('gpuRead', { gpu: 1, page: 1, faults: [] }),
+      op('gpuRead', { gpu: 1, page: 2, faults: [] }),
+      op('cpuWrite', { page: 1, value: 7, faults: [] }),
+      op('gpuRead', { gpu: 1, page: 1, faults: [] }), // races with the CPU write: not generated, skipped
+      maquire(BASE, 2n * PAGE_SIZE + 1n), // unaligned length: covers pages 0..2; only page 1 is dirty
+      op('gpuRead', { gpu: 1, page: 1, faults: [] }),
+    ]);
+    expect(steps).toEqual(['OK 161', 'OK 161', 'OK 162', 'OK', 'skipped', 'OK 2', 'OK 7']);
+  });
+
+  it('a CPU access to a device-private page faults it back; a failed fault-back leaves it on the device', () => {
+    const steps = run([
+      op('migrateToDevice', { first: 0, count: 1, faults: [] }),
+      op('cpuRead', { page: 0, faults: [1] }), // alloc_page_vma fails
+      op('cpuRead', { page: 0, faults: [0] }), // the page cannot be isolated: the access is retried
+      op('cpuWrite', { page: 0, value: 9, faults: [] }),
+      op('cpuRead', { page: 0, faults: [] }),
+    ]);
+    expect(steps).toEqual(['OK 1', 'VM_FAULT_OOM', 'VM_FAULT_RETRY', 'OK', 'OK 9']);
+  });
+
+  it('a migration in which one page fails migrate_vma_pages moves the others only', () => {
+    // Three pages: steps 0-2 unmap, 3-5 allocate, 6-8 migrate_vma_pages; step 7 is page 1's.
+    expect(run([op('migrateToDevice', { first: 0, count: 3, faults: [7] })])).toEqual(['OK 2']);
+  });
+
+  it('the device runs out of memory after two chunks: the fifth page stays in system memory', () => {
+    expect(run([op('migrateToDevice', { first: 0, count: 5, faults: [] })])).toEqual(['OK 4']);
+  });
+
+  it('eviction brings a read-only, GPU-written page back with its data and permission, and frees the chunk', () => {
+    const steps = run([
+      op('migrateToDevice', { first: 0, count: 2, faults: [] }),
+      op('gpuWrite', { gpu: 0, page: 1, value: 5, faults: [] }),
+      op('protect', { page: 1, writable: false }),
+      op('evict', { chunk: 0 }),
+      op('cpuRead', { page: 1, faults: [] }),
+      op('cpuWrite', { page: 1, value: 6, faults: [] }),
+      op('evict', { chunk: 0 }), // no chunk left: skipped
+    ]);
+    expect(steps).toEqual(['OK 2', 'OK', 'OK', 'OK 2', 'OK 5', 'SIGSEGV', 'skipped']);
+  });
+});
