@@ -1,30 +1,60 @@
-// npm run replay -- <file|dir>... [--mutant NAME] [--target model|mutant:NAME]
+// npm run replay -- <file|dir>... [--mutant NAME] [--target model|mutant:NAME] [--impl "<command>" [--timeout MS]] [--invariants A,B]
 // Re-executes saved operation lists and prints a step-by-step trace.
 // Exit 1 if a violation reproduces, 0 if none does, 2 if any input is unreadable or the target unknown.
 
 import { parseArgs } from 'node:util';
+import { conformanceTarget, implementationName, openImplementation, type Implementation } from '../properties/harness/adapter.js';
+import { stderrExcerpt } from '../properties/harness/process-adapter.js';
+import { findSuite } from '../properties/harness/registry.js';
 import { replay } from '../properties/harness/replay.js';
+import type { Target } from '../properties/harness/targets.js';
 import { CounterexampleError, listCaseFiles, load } from '../properties/harness/store.js';
+import { formatTimeline } from '../properties/harness/timeline.js';
 import { formatTrace } from '../properties/harness/trace.js';
 import { EXIT, main, usageError } from './cli.js';
 
-const HELP = `usage: npm run replay -- <file|dir>... [--mutant NAME] [--target model|mutant:NAME]
+const HELP = `usage: npm run replay -- <file|dir>... [--mutant NAME] [--target model|mutant:NAME] [--impl "<command>" [--timeout MS]] [--invariants A,B]
 
 Replays saved counterexamples (the explicit operation lists, not seeds) and prints a trace of every step.
-By default each case runs against the specification (the model); --mutant NAME runs it against that seeded bug.
+By default each case runs against the specification (the model); --mutant NAME runs it against that seeded bug;
+--impl "<command>" runs it against an implementation side by side with the specification (docs/conformance.md;
+"module:<file>" for an in-process TypeScript implementation), --timeout MS bounding each of its answers.
+--invariants A,B checks only those invariants (as a search restricted with --invariants found the case).
 Exit status: 0 no violation reproduced, 1 a violation reproduced, 2 unreadable input or unknown target.`;
 
 await main(async () => {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { mutant: { type: 'string' }, target: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      mutant: { type: 'string' },
+      target: { type: 'string' },
+      impl: { type: 'string' },
+      timeout: { type: 'string' },
+      invariants: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (values.help) {
     console.log(HELP);
     return EXIT.ok;
   }
   if (positionals.length === 0) usageError('name at least one counterexample file or directory');
-  if (values.mutant !== undefined && values.target !== undefined) usageError('give --mutant or --target, not both');
+  if ([values.mutant, values.target, values.impl].filter((v) => v !== undefined).length > 1) usageError('give one of --mutant, --target and --impl');
+  const timeoutMs = values.timeout === undefined ? undefined : Number(values.timeout);
+  if (timeoutMs !== undefined && !(Number.isSafeInteger(timeoutMs) && timeoutMs > 0)) usageError(`--timeout takes milliseconds, not "${values.timeout}"`);
+  // One implementation per subsystem, opened on first use and closed at the end.
+  const implementations = new Map<string, { impl: Implementation; target: Target }>();
+  const implTarget = async (subsystem: string): Promise<Target | undefined> => {
+    if (values.impl === undefined) return undefined;
+    const known = implementations.get(subsystem);
+    if (known !== undefined) return known.target;
+    const suite = findSuite(subsystem);
+    if (suite === undefined) return undefined;
+    const impl = await openImplementation(values.impl, subsystem, timeoutMs === undefined ? {} : { timeoutMs });
+    const target = conformanceTarget(suite, impl, implementationName(values.impl));
+    implementations.set(subsystem, { impl, target });
+    return target;
+  };
   const targetLabel = values.mutant !== undefined ? `mutant:${values.mutant}` : (values.target ?? 'model');
   let unreadable = 0;
   let reproduced = 0;
@@ -42,7 +72,8 @@ await main(async () => {
     }
     let outcome;
     try {
-      outcome = replay(ce, targetLabel);
+      const only = values.invariants?.split(',').map((x) => x.trim()).filter((x) => x.length > 0);
+      outcome = replay(ce, (await implTarget(ce.subsystem)) ?? targetLabel, true, only);
     } catch (error) {
       console.error(`error: ${file}: ${(error as Error).message}`);
       unreadable++;
@@ -53,11 +84,19 @@ await main(async () => {
     console.log(`   saved violation: ${ce.violation.invariant} at step ${ce.violation.step}: ${ce.violation.message}`);
     console.log(`   replaying ${ce.operations.length} operations against ${outcome.target.label}:`);
     console.log(formatTrace(outcome.run));
+    const timeline = formatTimeline(outcome.run); // cases with threads: the schedule, a column per thread
+    if (timeline !== undefined) console.log(timeline);
+    const detail = implementations.get(ce.subsystem)?.impl.lastFailureDetail;
+    if (outcome.run.violation?.invariant.startsWith('implementation') && detail) {
+      console.log('   what the implementation printed on stderr:');
+      console.log(stderrExcerpt(detail).split('\n').map((l) => `     | ${l}`).join('\n'));
+    }
     if (outcome.run.violation !== undefined) {
       reproduced++;
       console.log(`result: VIOLATION on ${outcome.target.label}: ${outcome.run.violation.invariant}\n`);
     } else console.log(`result: no violation on ${outcome.target.label}\n`);
   }
+  for (const { impl } of implementations.values()) impl.close();
   if (unreadable > 0) return EXIT.usage;
   return reproduced > 0 ? EXIT.violation : EXIT.ok;
 });

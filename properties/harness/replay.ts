@@ -11,21 +11,25 @@ export interface Replay {
 }
 
 /**
- * Runs the case against `targetLabel` (`model` or `mutant:<name>`), checking the invariants of its property.
- * Throws when the subsystem or mutant is unknown.
+ * Runs the case against `targetLabel` (`model` or `mutant:<name>`, or a Target such as a conformance target),
+ * checking the invariants of its property (or only `invariants`, by name, as the search that found it may
+ * have). Throws when the subsystem or mutant is unknown.
  */
-export function replay(ce: Counterexample, targetLabel: string, trace = true): Replay {
+export function replay(ce: Counterexample, targetLabel: string | Target, trace = true, invariants?: readonly string[]): Replay {
   const suite = findSuite(ce.subsystem);
   if (suite === undefined) throw new Error(`unknown subsystem ${ce.subsystem}`);
   const property = suite.properties.find((p) => p.name === ce.property);
   if (property === undefined) throw new Error(`unknown property ${ce.property}`);
   let target: Target | undefined;
-  if (targetLabel === 'model') target = modelTarget(suite);
+  if (typeof targetLabel !== 'string') target = targetLabel;
+  else if (targetLabel === 'model') target = modelTarget(suite);
   else if (targetLabel.startsWith('mutant:')) target = mutantTarget(suite, targetLabel.slice('mutant:'.length));
   if (target === undefined) {
     const names = suite.mutants.map((m) => m.name).join(', ');
-    throw new Error(`unknown target "${targetLabel}" for ${ce.subsystem} (model, or mutant:<name> with name one of ${names})`);
+    throw new Error(`unknown target "${String(targetLabel)}" for ${ce.subsystem} (model, mutant:<name> with name one of ${names}, or an implementation given with --impl)`);
   }
-  const run = execute(suite.spec, target.createModel(), ce.operations, { invariants: selectInvariants(suite, property), trace });
+  const runSuite = target.suite ?? suite;
+  const runProperty = runSuite.properties.find((p) => p.name === ce.property) ?? property;
+  const run = execute(runSuite.spec, target.createModel(), ce.operations, { invariants: selectInvariants(runSuite, runProperty, invariants), trace });
   return { target, run };
 }

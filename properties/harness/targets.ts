@@ -1,12 +1,15 @@
-// Resolves what to run a case against: the specification itself or one of its named mutants.
+// Resolves what to run a case against: the specification itself or one of its named mutants (an external
+// implementation is a conformance target, built by adapter.ts).
 import type { Model } from '../../model/common/spec.js';
 import type { AnySuite } from './suite.js';
 
 export interface Target {
-  /** `model` or `mutant:<name>`, as saved in a counterexample. */
+  /** `model`, `mutant:<name>` or `impl:<name>`, as saved in a counterexample. */
   readonly label: string;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   readonly createModel: () => Model<any>;
+  /** The suite this target runs under, when not the subsystem's own (a conformance target wraps it: adapter.ts). */
+  readonly suite?: AnySuite;
 }
 
 export function modelTarget(suite: AnySuite): Target {

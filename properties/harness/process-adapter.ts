@@ -1,0 +1,429 @@
+// An implementation in another process, speaking newline-delimited JSON on its stdin and stdout
+// (docs/conformance.md). One child process is kept across runs; each run starts with a `reset`, sent in the
+// same write as the run's first operation, so a run costs one round trip per operation.
+//
+// A request is synchronous for the interpreter and costs two context switches: the main thread writes it into
+// the child's stdin and blocks reading the child's stdout, both named pipes (FIFOs) it holds open. A worker
+// thread (process-worker.mjs) watches what a blocking reader cannot: the child's exit status and signal, its
+// stderr, and the deadline of the request in flight. When the child exits, or a request outlives its timeout
+// (the child's whole process group is then killed), the worker writes a marker line into the stdout pipe,
+// which wakes the read. So a crash, an exit, a hang, a sanitizer report or a malformed line each becomes an
+// ImplementationFailure with a clear message, never a crash or a hang of the suite. A child that failed is
+// started again at the next reset, with whatever it left in the pipes drained.
+
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, mkdtempSync, openSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import { Worker } from 'node:worker_threads';
+import type { Operation, Value } from '../../model/common/values.js';
+import { toJson } from '../../model/common/values.js';
+import { type AdapterStats, type Implementation, ImplementationFailure, type ImplResponse, type OpenOptions } from './adapter.js';
+
+const MARK_EXIT = '\u0000gpumem:exit';
+const MARK_TIMEOUT = '\u0000gpumem:timeout';
+/** Longest answer line accepted; a longer one is reported as malformed rather than buffered forever. */
+const MAX_LINE = 4 * 1024 * 1024;
+const PAYLOAD_BYTES = 1024 * 1024;
+/** How long the main thread waits for the worker's account of an exit (stderr included). */
+const STATUS_WAIT_MS = 10_000;
+export const DEFAULT_TIMEOUT_MS = 5000;
+
+type WorkerAnswer =
+  | { kind: 'spawned'; pid: number }
+  | { kind: 'spawn-error'; message: string }
+  | { kind: 'status'; code: number | null; signal: string | null; timedOut: boolean; stderr: string }
+  | { kind: 'stderr'; stderr: string }
+  | { kind: 'overflow'; size: number };
+
+const SIGNALS: Record<number, string> = { 4: 'SIGILL', 6: 'SIGABRT', 7: 'SIGBUS', 8: 'SIGFPE', 9: 'SIGKILL', 11: 'SIGSEGV', 13: 'SIGPIPE', 15: 'SIGTERM' };
+
+/** Children still running and pipe folders, cleaned up when this process exits: no hung child outlives the suite. */
+const running = new Set<number>();
+const folders = new Set<string>();
+let exitHookInstalled = false;
+function installExitHook(folder: string): void {
+  folders.add(folder);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const pid of running) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
+    for (const f of folders) rmSync(f, { recursive: true, force: true });
+  });
+}
+
+function quote(line: string, max = 160): string {
+  const cut = line.length > max ? line.slice(0, max) + '…' : line;
+  return `«${cut}»`;
+}
+
+function lastLines(text: string, n: number): string {
+  return text
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter((l) => l.length > 0)
+    .slice(-n)
+    .join(' | ');
+}
+
+const symbols = new Map<string, string>();
+
+/**
+ * Names the frames of an unsymbolized sanitizer report (`#3 0x… (/path/binary+0x1a2b)`) with addr2line, as
+ * `#3 0x… in function file.c:123`, for frames in the implementation's own binaries. The sanitizers run with
+ * symbolize=0 because their own symbolization costs a fraction of a second per crash, and a shrinker meets
+ * the same crash many times: here each address is looked up once. Frames that cannot be named stay as they are.
+ */
+export function symbolize(stderr: string): string {
+  const frame = /^(\s*#\d+ 0x[0-9a-f]+)\s+\(([^()+\s]+)\+(0x[0-9a-f]+)\)\s*$/gm;
+  const wanted = new Map<string, Set<string>>();
+  const keyOf = (module: string, offset: string): string | undefined => {
+    try {
+      const st = statSync(module);
+      return `${module}:${st.size}:${st.mtimeMs}:${offset}`;
+    } catch {
+      return undefined;
+    }
+  };
+  for (const m of stderr.matchAll(frame)) {
+    const [, , module, offset] = m;
+    if (module === undefined || offset === undefined || /^\/(usr\/)?lib/.test(module)) continue;
+    const key = keyOf(module, offset);
+    if (key !== undefined && !symbols.has(key)) {
+      if (!wanted.has(module)) wanted.set(module, new Set());
+      wanted.get(module)?.add(offset);
+    }
+  }
+  for (const [module, offsets] of wanted) {
+    const list = [...offsets];
+    let out: string[] = [];
+    try {
+      out = execFileSync('addr2line', ['-f', '-e', module, ...list], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).split('\n');
+    } catch {
+      // no addr2line: the frames stay unnamed
+    }
+    list.forEach((offset, i) => {
+      const fn = out[2 * i] ?? '??';
+      const where = (out[2 * i + 1] ?? '??').replace(/ \(discriminator \d+\)$/, '');
+      const key = keyOf(module, offset);
+      if (key !== undefined) symbols.set(key, fn === '??' ? '' : `${fn} ${where}`);
+    });
+  }
+  return stderr.replace(frame, (line, head: string, module: string, offset: string) => {
+    const key = keyOf(module, offset);
+    const name = key === undefined ? undefined : symbols.get(key);
+    return name ? `${head} in ${name}` : line;
+  });
+}
+
+/** The part of stderr worth showing: a sanitizer report from its ERROR line to its SUMMARY, else the tail. */
+export function stderrExcerpt(stderr: string, tailLines = 20): string {
+  const start = stderr.search(/==\d+==ERROR: [A-Za-z]+Sanitizer|^\S+:\d+:\d+: runtime error: /m);
+  if (start >= 0) {
+    const rest = stderr.slice(start);
+    const summary = /^SUMMARY: .*$/m.exec(rest);
+    return (summary ? rest.slice(0, summary.index + summary[0].length) : rest).trimEnd();
+  }
+  return stderr.trimEnd().split('\n').slice(-tailLines).join('\n');
+}
+
+/**
+ * A sanitizer report in stderr, summarized in one line: the error, the first frames in the implementation's
+ * own code (not the sanitizer's runtime), and the SUMMARY line's location. Undefined when there is none.
+ */
+export function sanitizerReport(stderr: string): string | undefined {
+  const asan = /==\d+==ERROR: (AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|MemorySanitizer|ThreadSanitizer): ([^\n]*)/.exec(stderr);
+  const ubsan = /^([^\s:]+:\d+:\d+): runtime error: ([^\n]*)/m.exec(stderr);
+  if (asan === null && ubsan === null) return undefined;
+  if (asan === null && ubsan !== null) return `UndefinedBehaviorSanitizer: ${ubsan[2]} at ${ubsan[1]}`;
+  const [, tool, what] = asan as RegExpExecArray;
+  const body = stderr.slice((asan as RegExpExecArray).index);
+  const access = /^(READ|WRITE) of size \d+/m.exec(body)?.[0];
+  // The first stack of the report is the faulting access; the allocation and free stacks follow it.
+  const stack = /^\s*#0 [\s\S]*?(?=\n\s*\n|\n\S|(?![\s\S]))/m.exec(body)?.[0] ?? '';
+  const frames: string[] = [];
+  for (const m of stack.matchAll(/^\s*#\d+ 0x[0-9a-f]+ in (\S+) (\S+)/gm)) {
+    const [, fn, where] = m;
+    if (fn === undefined || where === undefined) continue;
+    if (/sanitizer|libasan|libubsan|libc-start|libc_start|sysdeps/.test(where) || /^(__interceptor_|__asan|__ubsan|_start$)/.test(fn)) continue;
+    frames.push(`${fn} (${where.split('/').pop()})`);
+    if (frames.length === 3) break;
+  }
+  const clean = (what ?? '').replace(/ on address 0x[0-9a-f]+ at pc 0x[0-9a-f]+ bp 0x[0-9a-f]+ sp 0x[0-9a-f]+/, '').replace(/ on 0x[0-9a-f]+/, '');
+  return `${tool}: ${clean}${access ? ` (${access})` : ''}${frames.length > 0 ? ` in ${frames.join(' <- ')}` : ''}`;
+}
+
+export class ProcessImplementation implements Implementation {
+  readonly stats: AdapterStats = { operations: 0, resets: 0, roundTrips: 0, elapsedMs: 0 };
+  lastFailureDetail: string | undefined;
+  private readonly worker: Worker;
+  private readonly control: Int32Array;
+  private readonly data: Uint8Array;
+  private readonly deadline: Float64Array;
+  private readonly timeoutMs: number;
+  private readonly dir: string;
+  private readonly inPath: string;
+  private readonly outPath: string;
+  /** Read-write descriptors of the two pipes (so opening them never blocks and they outlive any child). */
+  private inFd: number;
+  private readonly outFd: number;
+  /** Non-blocking readers, to drain what a dead child left behind. */
+  private readonly inDrainFd: number;
+  private readonly outDrainFd: number;
+  private readonly chunk = Buffer.alloc(64 * 1024);
+  private decoder = new StringDecoder('utf8');
+  private buffered = '';
+  private pid: number | undefined;
+  private alive = false;
+  private resetPending: string | undefined;
+  private closed = false;
+
+  constructor(
+    readonly command: string,
+    private readonly options: OpenOptions = {},
+  ) {
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.dir = mkdtempSync(join(tmpdir(), 'gpumem-conform-'));
+    this.inPath = join(this.dir, 'stdin');
+    this.outPath = join(this.dir, 'stdout');
+    execFileSync('mkfifo', ['-m', '600', this.inPath, this.outPath]);
+    this.inFd = openSync(this.inPath, 'r+');
+    this.outFd = openSync(this.outPath, 'r+');
+    this.inDrainFd = openSync(this.inPath, constants.O_RDONLY | constants.O_NONBLOCK);
+    this.outDrainFd = openSync(this.outPath, constants.O_RDONLY | constants.O_NONBLOCK);
+    const shared = new SharedArrayBuffer(16 + 8 + PAYLOAD_BYTES);
+    this.control = new Int32Array(shared, 0, 3);
+    this.deadline = new Float64Array(shared, 16, 1);
+    this.data = new Uint8Array(shared, 24, PAYLOAD_BYTES);
+    this.worker = new Worker(new URL('./process-worker.mjs', import.meta.url), {
+      workerData: { control: this.control, data: this.data, deadline: this.deadline },
+    });
+    this.worker.unref();
+    installExitHook(this.dir);
+  }
+
+  private call(message: object, waitMs: number): WorkerAnswer {
+    Atomics.store(this.control, 0, 0);
+    this.worker.postMessage(message);
+    if (Atomics.wait(this.control, 0, 0, waitMs) === 'timed-out') throw new ImplementationFailure('timeout', `the adapter's watcher did not answer within ${waitMs} ms`);
+    const length = Atomics.load(this.control, 1);
+    return JSON.parse(new TextDecoder().decode(this.data.slice(0, length))) as WorkerAnswer;
+  }
+
+  private drain(fd: number): void {
+    for (;;) {
+      try {
+        if (readSync(fd, this.chunk, 0, this.chunk.length, null) <= 0) return;
+      } catch {
+        return; // EAGAIN: empty
+      }
+    }
+  }
+
+  private start(): void {
+    this.drain(this.inDrainFd);
+    this.drain(this.outDrainFd);
+    this.buffered = '';
+    this.decoder = new StringDecoder('utf8');
+    const env = { ...process.env };
+    // Sanitizers: report and stop at the first error, unsymbolized (see symbolize); leak checks at exit are not
+    // part of a run.
+    env['ASAN_OPTIONS'] ??= 'detect_leaks=0:abort_on_error=0:halt_on_error=1:symbolize=0';
+    env['UBSAN_OPTIONS'] ??= 'print_stacktrace=1:halt_on_error=1:symbolize=0';
+    const answer = this.call({ type: 'start', command: this.command, cwd: this.options.cwd, env, inPath: this.inPath, outPath: this.outPath, outFd: this.outFd }, STATUS_WAIT_MS);
+    if (answer.kind !== 'spawned') throw new ImplementationFailure('crash', `cannot start ${quote(this.command)}${answer.kind === 'spawn-error' ? `: ${answer.message}` : ''}`);
+    this.pid = answer.pid;
+    running.add(answer.pid);
+    this.alive = true;
+  }
+
+  private markDead(): void {
+    this.alive = false;
+    this.deadline[0] = 0;
+    if (this.pid !== undefined) running.delete(this.pid);
+  }
+
+  reset(_subsystem: string): void {
+    if (this.closed) throw new ImplementationFailure('crash', 'the adapter was closed');
+    this.stats.resets++;
+    // Sent with the run's first operation, in one write: one round trip fewer per run.
+    this.resetPending = _subsystem;
+  }
+
+  /** Starts the process and exchanges a lone reset: whether the implementation runs and speaks the protocol at all. */
+  handshake(subsystem: string): void {
+    if (!this.alive) this.start();
+    const lines = this.exchange([JSON.stringify({ cmd: 'reset', subsystem, protocol: 1 })], 'reset');
+    this.checkReset(lines[0] ?? '');
+  }
+
+  apply(op: Operation): ImplResponse {
+    const requests: string[] = [];
+    const withReset = this.resetPending !== undefined;
+    if (withReset) requests.push(JSON.stringify({ cmd: 'reset', subsystem: this.resetPending, protocol: 1 }));
+    this.resetPending = undefined;
+    requests.push(JSON.stringify({ cmd: 'apply', op: op.op, args: toJson(op.args as Value) }));
+    const t0 = performance.now();
+    try {
+      if (!this.alive) this.start();
+      const lines = this.exchange(requests, withReset ? `reset or ${op.op}` : op.op);
+      if (withReset) this.checkReset(lines[0] ?? '');
+      this.stats.operations++;
+      return this.parseResponse(lines[lines.length - 1] ?? '', op.op);
+    } finally {
+      this.stats.elapsedMs += performance.now() - t0;
+      this.stats.roundTrips++;
+    }
+  }
+
+  /** One complete line from the child's stdout, blocking; markers from the watcher come through here too. */
+  private readLine(during: string): string {
+    for (;;) {
+      const nl = this.buffered.indexOf('\n');
+      if (nl >= 0) {
+        const line = this.buffered.slice(0, nl).replace(/\r$/, '');
+        this.buffered = this.buffered.slice(nl + 1);
+        return line;
+      }
+      if (this.buffered.length > MAX_LINE) {
+        const start = this.buffered.slice(0, 200);
+        this.kill();
+        throw new ImplementationFailure('protocol', `an answer to ${during} longer than ${MAX_LINE} bytes without a newline: ${quote(start)}`);
+      }
+      const n = readSync(this.outFd, this.chunk, 0, this.chunk.length, null);
+      this.buffered += this.decoder.write(this.chunk.subarray(0, n));
+    }
+  }
+
+  private exchange(requests: string[], during: string): string[] {
+    if (this.buffered.length > 0) {
+      const extra = this.buffered.split('\n')[0] ?? '';
+      this.kill();
+      throw new ImplementationFailure('protocol', `output nobody asked for, before ${during}: ${quote(extra)}`);
+    }
+    this.deadline[0] = Date.now() + this.timeoutMs;
+    writeSync(this.inFd, requests.join('\n') + '\n');
+    const lines: string[] = [];
+    while (lines.length < requests.length) {
+      const line = this.readLine(during);
+      // The watcher's marker ends whatever the child had written so far (an unfinished line, say).
+      const at = line.indexOf('\u0000gpumem:');
+      if (at >= 0) this.failed(line.slice(at) === MARK_TIMEOUT, during, lines, line.slice(0, at));
+      lines.push(line);
+    }
+    this.deadline[0] = 0;
+    if (Atomics.load(this.control, 2) === 1) {
+      // A sanitizer that reports and carries on (recoverable UBSan): still a memory error.
+      const answer = this.call({ type: 'stderr' }, STATUS_WAIT_MS);
+      const stderr = symbolize(answer.kind === 'stderr' ? answer.stderr : '');
+      this.kill();
+      this.lastFailureDetail = stderr;
+      throw new ImplementationFailure('memory-error', sanitizerReport(stderr) ?? 'a sanitizer report on stderr', stderr);
+    }
+    return lines;
+  }
+
+  /** The child is gone (exited, or killed at its deadline): say how, from the watcher's account. */
+  private failed(timedOut: boolean, during: string, lines: readonly string[], partial: string): never {
+    this.buffered = '';
+    const status = this.call({ type: 'status' }, STATUS_WAIT_MS);
+    this.markDead();
+    const stderr = symbolize(status.kind === 'status' ? status.stderr : '');
+    this.lastFailureDetail = stderr;
+    const report = sanitizerReport(stderr);
+    if (report !== undefined) throw new ImplementationFailure('memory-error', report, stderr);
+    if (timedOut) {
+      const parts = [
+        ...(lines.length > 0 ? [`${lines.length} of ${lines.length + 1} lines arrived`] : []),
+        ...(partial ? [`then an unfinished line: ${quote(partial)}`] : []),
+      ];
+      const got = parts.length > 0 ? ` (${parts.join(', ')})` : '';
+      throw new ImplementationFailure('timeout', `no answer to ${during} within ${this.timeoutMs} ms${got}; the implementation was killed`, stderr);
+    }
+    const code = status.kind === 'status' ? status.code : null;
+    const signal = status.kind === 'status' ? status.signal : null;
+    const how =
+      signal !== null
+        ? `was killed by ${signal}`
+        : code !== null && code > 128 && SIGNALS[code - 128] !== undefined
+          ? `exited with status ${code} (a shell reporting ${SIGNALS[code - 128]})`
+          : `exited with status ${code ?? 'unknown'}`;
+    const tail = lastLines(stderr, 3);
+    throw new ImplementationFailure('crash', `the implementation ${how} during ${during}${tail ? `; stderr ends: ${quote(tail, 300)}` : ''}`, stderr);
+  }
+  private checkReset(line: string): void {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      this.kill();
+      throw new ImplementationFailure('protocol', `the answer to reset is not JSON: ${quote(line)}`);
+    }
+    const obj = parsed as { ok?: unknown; error?: unknown } | null;
+    if (obj === null || typeof obj !== 'object' || obj.ok !== true) {
+      this.kill();
+      throw new ImplementationFailure('protocol', `reset was not accepted: ${quote(line)} (expected {"ok":true})`);
+    }
+  }
+
+  private parseResponse(line: string, opName: string): ImplResponse {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch (error) {
+      this.kill();
+      throw new ImplementationFailure('protocol', `the answer to ${opName} is not JSON: ${quote(line)} (${(error as Error).message})`);
+    }
+    if (parsed !== null && typeof parsed === 'object' && (parsed as { unsupported?: unknown }).unsupported === true) return { unsupported: true };
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed) || !('result' in parsed)) {
+      this.kill();
+      throw new ImplementationFailure('protocol', `the answer to ${opName} has no "result": ${quote(line)}`);
+    }
+    const obj = parsed as { result: unknown; state?: unknown };
+    return obj.state === undefined ? { result: obj.result } : { result: obj.result, state: obj.state };
+  }
+
+  /** Ends the child at once (after a protocol error its output cannot be trusted to line up again). */
+  private kill(): void {
+    if (!this.alive) return;
+    this.call({ type: 'kill' }, STATUS_WAIT_MS);
+    this.markDead();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.alive) {
+      try {
+        closeSync(this.inFd); // end of input: a well-behaved implementation exits
+        this.inFd = -1;
+        const status = this.call({ type: 'status' }, 1000);
+        if (status.kind !== 'status') this.call({ type: 'kill' }, STATUS_WAIT_MS);
+      } catch {
+        try {
+          this.call({ type: 'kill' }, STATUS_WAIT_MS);
+        } catch {
+          // the exit hook kills it
+        }
+      }
+      this.markDead();
+    }
+    for (const fd of [this.inFd, this.outFd, this.inDrainFd, this.outDrainFd]) {
+      try {
+        if (fd >= 0) closeSync(fd);
+      } catch {
+        // already closed
+      }
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+    folders.delete(this.dir);
+    void this.worker.terminate();
+  }
+}

@@ -1,0 +1,163 @@
+// The watcher of a process adapter's child (properties/harness/process-adapter.ts), on a worker thread.
+//
+// The main thread talks to the child directly: it writes requests into the child's stdin and reads answers
+// from its stdout with blocking system calls, both through named pipes it holds open. What a blocking
+// reader cannot see is watched here, asynchronously: the child's exit status and signal, its stderr (for a
+// sanitizer report), and the timeout of the request in flight. When the child exits, or a request outlives
+// its deadline (the child and its whole process group are then killed), this thread writes a marker line
+// into the child's stdout pipe, which wakes the main thread's read. Details are answered through shared
+// memory the main thread waits on with Atomics.wait.
+//
+// Plain JavaScript on purpose: a worker thread is loaded by Node itself, with no TypeScript loader.
+
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+
+const { control, data, deadline } = workerData; // Int32Array [flag, length, sanitizer], Uint8Array, Float64Array [deadline]
+const encoder = new TextEncoder();
+
+/** How much of the child's stderr is kept (its tail): enough for a whole sanitizer report. */
+const STDERR_KEEP = 64 * 1024;
+/** After the exit, how long to wait for the rest of stderr. */
+const CLOSE_GRACE_MS = 2000;
+const SANITIZER = /==\d+==ERROR: [A-Za-z]+Sanitizer|: runtime error: /;
+
+export const MARK_EXIT = '\u0000gpumem:exit';
+export const MARK_TIMEOUT = '\u0000gpumem:timeout';
+
+let child;
+let outFd; // the main thread's read/write descriptor of the child's stdout pipe, for markers
+let exited; // { code, signal }
+let closed = false;
+let stderrTail = '';
+let statusWanted = false;
+let timedOut = false;
+let ticker;
+
+function answer(payload) {
+  let bytes = encoder.encode(JSON.stringify(payload));
+  if (bytes.length > data.length) bytes = encoder.encode(JSON.stringify({ kind: 'overflow', size: bytes.length }));
+  data.set(bytes, 0);
+  Atomics.store(control, 1, bytes.length);
+  Atomics.store(control, 0, 1);
+  Atomics.notify(control, 0);
+}
+
+function mark(line) {
+  try {
+    writeSync(outFd, line + '\n');
+  } catch {
+    // the main thread closed the pipe: it is not waiting
+  }
+}
+
+function killGroup() {
+  if (child === undefined || exited !== undefined) return;
+  try {
+    process.kill(-child.pid, 'SIGKILL'); // the whole process group: a shell and whatever it started
+  } catch {
+    try {
+      child.kill('SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+function answerStatus() {
+  statusWanted = false;
+  answer({ kind: 'status', code: exited?.code ?? null, signal: exited?.signal ?? null, timedOut, stderr: stderrTail });
+}
+
+function start({ command, cwd, env, inPath, outPath, outFd: fd }) {
+  outFd = fd;
+  exited = undefined;
+  closed = false;
+  timedOut = false;
+  stderrTail = '';
+  Atomics.store(control, 2, 0);
+  let childIn;
+  let childOut;
+  try {
+    // The main thread holds both pipes open read-write, so these opens do not block.
+    childIn = openSync(inPath, 'r');
+    childOut = openSync(outPath, 'w');
+    // detached: the child leads its own process group, so a hang is ended with everything it started.
+    child = spawn(command, { shell: true, detached: true, cwd, env, stdio: [childIn, childOut, 'pipe'] });
+  } catch (error) {
+    answer({ kind: 'spawn-error', message: String(error && error.message ? error.message : error) });
+    return;
+  } finally {
+    if (childIn !== undefined) closeSync(childIn);
+    if (childOut !== undefined) closeSync(childOut);
+  }
+  const me = child;
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk) => {
+    if (me !== child) return;
+    stderrTail = (stderrTail + chunk).slice(-STDERR_KEEP);
+    if (SANITIZER.test(stderrTail)) Atomics.store(control, 2, 1);
+  });
+  child.on('error', (error) => {
+    if (me !== child) return;
+    stderrTail += `\n(cannot run: ${error.message})\n`;
+    if (exited === undefined) {
+      exited = { code: null, signal: null };
+      closed = true;
+      mark(MARK_EXIT);
+      if (statusWanted) answerStatus();
+    }
+  });
+  child.on('exit', (code, signal) => {
+    if (me !== child) return;
+    exited = { code, signal };
+    mark(MARK_EXIT);
+    // stderr may still be draining: give it a moment before answering a status request without it
+    setTimeout(() => {
+      if (me === child && !closed) {
+        closed = true;
+        if (statusWanted) answerStatus();
+      }
+    }, CLOSE_GRACE_MS);
+  });
+  child.on('close', () => {
+    if (me !== child) return;
+    closed = true;
+    if (statusWanted) answerStatus();
+  });
+  clearInterval(ticker);
+  ticker = setInterval(() => {
+    const due = deadline[0];
+    if (me !== child || exited !== undefined || due === 0 || Date.now() < due) return;
+    deadline[0] = 0;
+    timedOut = true;
+    killGroup();
+    mark(MARK_TIMEOUT);
+  }, 20);
+  ticker.unref();
+  answer({ kind: 'spawned', pid: child.pid });
+}
+
+parentPort.on('message', (message) => {
+  switch (message.type) {
+    case 'start':
+      start(message);
+      break;
+    case 'status':
+      // answered once the child is gone and its stderr has ended
+      if (child === undefined || closed) answerStatus();
+      else statusWanted = true;
+      break;
+    case 'kill':
+      if (child === undefined || closed) answerStatus();
+      else {
+        statusWanted = true;
+        killGroup();
+      }
+      break;
+    case 'stderr':
+      answer({ kind: 'stderr', stderr: stderrTail });
+      break;
+  }
+});

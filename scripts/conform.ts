@@ -1,0 +1,209 @@
+// npm run conform -- --subsystem S --impl "<command>" [--property P] [--runs N] [--seed N] [--time SECONDS]
+//                    [--timeout MS] [--invariants A,B] [--no-faults] [--name NAME] [--out DIR] [--json]
+// Conformance: runs the subsystem's operation lists on the specification and on an implementation side by side
+// (docs/conformance.md). A different result, an invariant broken by the implementation's observable state, a
+// sanitizer report, a crash, a hang or a malformed answer is a violation, shrunk across the process boundary,
+// saved with target impl:<name>, and replayable with `npm run replay -- <file> --impl "<command>"`.
+// Exit 0 conforms, 1 violation found, 2 usage error or an implementation that does not start, 130 interrupted.
+
+import { parseArgs } from 'node:util';
+import type { Operation } from '../model/common/values.js';
+import {
+  CONFORMANCE_INVARIANTS,
+  conformanceTarget,
+  ImplementationFailure,
+  implementationName,
+  openImplementation,
+  type ConformanceTarget,
+  type Implementation,
+} from '../properties/harness/adapter.js';
+import { execute } from '../properties/harness/interpreter.js';
+import { stderrExcerpt } from '../properties/harness/process-adapter.js';
+import { search, selectInvariants, type SearchOutcome } from '../properties/harness/search.js';
+import { FORMAT, save, type Counterexample } from '../properties/harness/store.js';
+import type { PropertyDef } from '../properties/harness/suite.js';
+import { formatTrace } from '../properties/harness/trace.js';
+import { EXIT, main, parseInteger, resolveProperty, resolveSuite, usageError } from './cli.js';
+
+const HELP = `usage: npm run conform -- --subsystem S --impl "<command>" [options]
+
+  --subsystem S      the subsystem whose specification is the oracle (required)
+  --impl "<command>" the implementation: a shell command speaking the JSON-lines protocol, or
+                     "module:<file.ts>" for an in-process TypeScript implementation (required)
+  --property P       only this property (default: all of the subsystem's)
+  --runs N           runs per property (default: the property's npm-test budget)
+  --time SECONDS     stop after this long in all (runs unbounded unless --runs is given)
+  --seed N           the seed (default: random; always printed first)
+  --timeout MS       how long the implementation has to answer one request (default 5000)
+  --invariants A,B   check only these (e.g. resultMatchesSpecification, implementationMemorySafe)
+  --no-faults        never inject faults (for an implementation without fault injection)
+  --name NAME        the implementation's name in saved cases, impl:NAME (default: from the command)
+  --out DIR          where counterexamples are saved (default: counterexamples)
+  --json             machine-readable result on stdout (human lines go to stderr)
+
+Exit status: 0 conforms, 1 a violation was found (printed and saved), 2 usage error or the implementation
+does not start, 130 interrupted.`;
+
+/** The same operation lists with every fault list emptied. */
+function withoutFaults(property: PropertyDef): PropertyDef {
+  const strip = (ops: Operation[]): Operation[] =>
+    ops.map((o) => (Array.isArray(o.args['faults']) && o.args['faults'].length > 0 ? { op: o.op, args: { ...o.args, faults: [] } } : o));
+  return { ...property, operations: property.operations.map(strip) };
+}
+
+await main(async () => {
+  const { values } = parseArgs({
+    options: {
+      subsystem: { type: 'string' },
+      impl: { type: 'string' },
+      property: { type: 'string' },
+      runs: { type: 'string' },
+      seed: { type: 'string' },
+      time: { type: 'string' },
+      timeout: { type: 'string' },
+      invariants: { type: 'string' },
+      'no-faults': { type: 'boolean', default: false },
+      name: { type: 'string' },
+      out: { type: 'string', default: 'counterexamples' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return EXIT.ok;
+  }
+  const human = (line: string) => (values.json ? process.stderr : process.stdout).write(line + '\n');
+  if (values.subsystem === undefined) usageError('--subsystem is required');
+  if (values.impl === undefined) usageError('--impl "<command>" is required');
+  const suite = resolveSuite(values.subsystem);
+  const runs = parseInteger('runs', values.runs, 1);
+  const timeSeconds = parseInteger('time', values.time, 1);
+  const timeoutMs = parseInteger('timeout', values.timeout, 1);
+  const seedArg = values.seed === undefined ? undefined : Number(values.seed);
+  if (seedArg !== undefined && !Number.isSafeInteger(seedArg)) usageError(`--seed takes an integer, not "${values.seed}"`);
+  const known = [...CONFORMANCE_INVARIANTS, ...suite.spec.invariants.map((i) => i.name)];
+  const invariants = values.invariants?.split(',').map((x) => x.trim()).filter((x) => x.length > 0);
+  for (const name of invariants ?? [])
+    if (!known.includes(name)) usageError(`unknown invariant "${name}"; valid: ${known.join(', ')}`);
+  const properties = values.property !== undefined ? [resolveProperty(suite, values.property)] : suite.properties;
+
+  const seed = seedArg ?? ((Math.random() * 0x7fffffff) | 0);
+  human(`seed: ${seed}`);
+  const name = values.name ?? implementationName(values.impl);
+  let impl: Implementation;
+  try {
+    impl = await openImplementation(values.impl, suite.spec.name, timeoutMs === undefined ? {} : { timeoutMs });
+    impl.handshake?.(suite.spec.name);
+  } catch (error) {
+    const detail = error instanceof ImplementationFailure && error.detail ? `\n${error.detail.trimEnd()}` : '';
+    process.stderr.write(`error: the implementation does not start: ${(error as Error).message}${detail}\n`);
+    return EXIT.usage;
+  }
+  const target: ConformanceTarget = conformanceTarget(suite, impl, name);
+  human(`conformance of ${target.label} (${values.impl}) to ${suite.spec.name}${values['no-faults'] ? ', no faults injected' : ''}`);
+
+  let interrupted = false;
+  const onSigint = () => {
+    if (interrupted) process.exit(EXIT.interrupted);
+    interrupted = true;
+    process.stderr.write('\ninterrupt: stopping after the current batch (Ctrl-C again to abort at once)\n');
+  };
+  process.on('SIGINT', onSigint);
+
+  const results: { property: PropertyDef; outcome: SearchOutcome; file?: string; error?: string }[] = [];
+  for (const original of properties) {
+    if (interrupted) break;
+    const wrapped = target.suite.properties.find((p) => p.name === original.name) as PropertyDef;
+    const property = values['no-faults'] ? withoutFaults(wrapped) : wrapped;
+    const total = runs ?? (timeSeconds !== undefined ? Infinity : original.numRuns);
+    const timeLimitMs = timeSeconds !== undefined ? (timeSeconds * 1000) / properties.length : undefined;
+    human(`${suite.spec.name}/${property.name}: ${Number.isFinite(total) ? `${total} runs` : 'until time is up'} on ${target.label}`);
+    let last = Date.now();
+    let outcome: SearchOutcome;
+    try {
+      outcome = await search(target.suite, property, target, {
+        seed,
+        runs: total,
+        ...(timeLimitMs !== undefined ? { timeLimitMs } : {}),
+        ...(invariants !== undefined ? { invariants } : {}),
+        shouldStop: () => interrupted,
+        onBatch: ({ runsDone, elapsedMs }) => {
+          if (Date.now() - last < 5000) return;
+          last = Date.now();
+          human(`  ${runsDone} runs, ${((runsDone / Math.max(1, elapsedMs)) * 1000).toFixed(0)} runs/s`);
+        },
+      });
+    } catch (error) {
+      // A case that failed, shrunk, and then passed: the implementation does not answer the same way twice.
+      human(`  ERROR: ${(error as Error).message}`);
+      results.push({ property, outcome: { seed, runsDone: 0, elapsedMs: 0, stopped: 'failure', coverage: { counts: new Map() } } as unknown as SearchOutcome, error: (error as Error).message });
+      continue;
+    }
+    let file: string | undefined;
+    const f = outcome.failure;
+    if (f !== undefined) {
+      const ce: Counterexample = {
+        format: FORMAT,
+        subsystem: suite.spec.name,
+        property: property.name,
+        target: target.label,
+        seed: f.seed,
+        path: f.path,
+        runs: f.runs,
+        violation: f.violation,
+        operations: f.operations,
+      };
+      const saved = save(ce, values.out);
+      file = saved.path;
+      const traced = execute(target.suite.spec, target.createModel(), f.operations, { trace: true, invariants: selectInvariants(target.suite, property, invariants) });
+      human(`  VIOLATION of ${f.violation.invariant} after ${f.runs} runs, shrunk to ${f.operations.length} operations (${f.shrinks} shrink steps):`);
+      human(formatTrace(traced).replace(/^/gm, '  '));
+      if (f.violation.invariant.startsWith('implementation') && impl.lastFailureDetail) {
+        human('  what the implementation printed on stderr:');
+        human(stderrExcerpt(impl.lastFailureDetail).split('\n').map((l) => `    | ${l}`).join('\n'));
+      }
+      human(`  ${saved.created ? 'saved' : 'already saved'}: ${saved.path}`);
+      human(`  replay: npm run replay -- ${saved.path} --impl ${JSON.stringify(values.impl)}${invariants ? ` --invariants ${invariants.join(',')}` : ''}`);
+    }
+    results.push({ property, outcome, ...(file !== undefined ? { file } : {}) });
+  }
+  process.off('SIGINT', onSigint);
+  impl.close();
+
+  const stats = impl.stats;
+  human('');
+  human('property                                     runs     time   runs/s  result');
+  for (const { property, outcome, error } of results) {
+    const rate = outcome.elapsedMs > 0 ? (outcome.runsDone / outcome.elapsedMs) * 1000 : 0;
+    const verdict = error ? 'ERROR (not deterministic)' : outcome.failure ? `VIOLATION ${outcome.failure.violation.invariant} (${outcome.failure.operations.length} ops)` : outcome.stopped === 'interrupted' ? 'interrupted' : 'conforms';
+    human(`${(suite.spec.name + '/' + property.name).padEnd(44)} ${String(outcome.runsDone).padStart(6)} ${(outcome.elapsedMs / 1000).toFixed(1).padStart(7)}s ${rate.toFixed(0).padStart(8)}  ${verdict}`);
+  }
+  if (stats !== undefined) {
+    const perOp = stats.operations > 0 ? (stats.elapsedMs * 1000) / stats.operations : 0;
+    human(
+      `adapter: ${stats.operations} operations in ${stats.roundTrips} round trips (${stats.resets} resets), ` +
+        `${(stats.elapsedMs / 1000).toFixed(2)} s in the implementation: ${stats.elapsedMs > 0 ? ((stats.operations / stats.elapsedMs) * 1000).toFixed(0) : '-'} operations/s, ${perOp.toFixed(0)} µs each`,
+    );
+    const unsupported = Object.entries(stats.unsupported ?? {});
+    if (unsupported.length > 0) human(`not implemented (answered unsupported, not compared): ${unsupported.map(([op, n]) => `${op} ×${n}`).join(', ')}`);
+  }
+  if (values.json) {
+    console.log(JSON.stringify({
+      seed,
+      target: target.label,
+      results: results.map(({ property, outcome, file, error }) => ({
+        subsystem: suite.spec.name,
+        property: property.name,
+        runs: outcome.runsDone,
+        elapsedMs: outcome.elapsedMs,
+        stopped: outcome.stopped,
+        ...(error ? { error } : {}),
+        ...(outcome.failure ? { violation: outcome.failure.violation, shrunkLength: outcome.failure.operations.length, file } : {}),
+      })),
+      adapter: stats ?? null,
+    }, null, 2));
+  }
+  if (results.some((r) => r.outcome.failure !== undefined || r.error !== undefined)) return EXIT.violation;
+  return interrupted ? EXIT.interrupted : EXIT.ok;
+});
