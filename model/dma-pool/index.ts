@@ -1,19 +1,22 @@
-// The CC DMA staging-buffer pool as a specification: state, operations, invariants.
+// The CC DMA staging-buffer pool as a specification: state, operations, invariants. The operations run either
+// one at a time or as tasks on several threads (concurrent.ts); the sequential invariants hold at every
+// quiescent point and concurrent histories are linearizable.
 import type { SubsystemSpec } from '../common/spec.js';
-import { poolInvariants } from './invariants.js';
-import { DmaPoolModel, poolSignatures } from './operations.js';
-import { describePool, snapshotPool, type PoolState } from './state.js';
+import { concurrentPoolInvariants, ConcurrentDmaPoolModel, describeConcurrentPool, poolTaskSignatures, snapshotConcurrentPool } from './concurrent.js';
+import { poolSignatures } from './operations.js';
+import type { PoolState } from './state.js';
 
 export const dmaPoolSpec: SubsystemSpec<PoolState> = {
   name: 'dma-pool',
   title: 'UVM Confidential-Computing DMA staging-buffer pool',
   sources: ['000_e4d5058719a42ede.txt'],
-  signatures: poolSignatures,
-  invariants: poolInvariants,
-  createModel: () => new DmaPoolModel(),
-  snapshot: snapshotPool,
-  describe: describePool,
+  signatures: { ...poolSignatures, ...poolTaskSignatures },
+  invariants: concurrentPoolInvariants,
+  createModel: () => new ConcurrentDmaPoolModel(),
+  snapshot: snapshotConcurrentPool,
+  describe: describeConcurrentPool,
 };
 
 export { DmaPoolModel } from './operations.js';
+export { ConcurrentDmaPoolModel, LIST_HEAD, POOL_LOCK, type ConcurrentPoolState } from './concurrent.js';
 export * from './state.js';

@@ -1,19 +1,22 @@
-// The Xen memory primitives for virtio-GPU (Map, Revoke, Steal, Return) as a specification.
+// The Xen memory primitives for virtio-GPU (Map, Revoke, Steal, Return) as a specification. Revoke and CPU
+// accesses also run as tasks on several threads (concurrent.ts); the sequential invariants hold at every
+// quiescent point and concurrent histories are linearizable.
 import type { SubsystemSpec } from '../common/spec.js';
-import { xenInvariants } from './invariants.js';
-import { XenPrimitivesModel, xenSignatures } from './operations.js';
-import { describeXen, snapshotXen, type XenState } from './state.js';
+import { concurrentXenInvariants, ConcurrentXenModel, describeConcurrentXen, snapshotConcurrentXen, xenTaskSignatures } from './concurrent.js';
+import { xenSignatures } from './operations.js';
+import type { XenState } from './state.js';
 
 export const xenPrimitivesSpec: SubsystemSpec<XenState> = {
   name: 'xen-primitives',
   title: 'Xen memory primitives for GPU virtualization (Map, Revoke, Steal, Return)',
   sources: ['004_a962dd2d5e662cda.txt'],
-  signatures: xenSignatures,
-  invariants: xenInvariants,
-  createModel: () => new XenPrimitivesModel(),
-  snapshot: snapshotXen,
-  describe: describeXen,
+  signatures: { ...xenSignatures, ...xenTaskSignatures },
+  invariants: concurrentXenInvariants,
+  createModel: () => new ConcurrentXenModel(),
+  snapshot: snapshotConcurrentXen,
+  describe: describeConcurrentXen,
 };
 
 export { XenPrimitivesModel } from './operations.js';
+export { ConcurrentXenModel, P2M_LOCK, type ConcurrentXenState } from './concurrent.js';
 export * from './state.js';
