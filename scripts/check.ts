@@ -1,13 +1,17 @@
 // npm run check -- [--subsystem S] [--property P] [--runs N] [--seed N] [--time SECONDS] [--mutant M]
-//                  [--out DIR] [--start RUN] [--json] [--list]
+//                  [--out DIR] [--start RUN] [--workers N] [--shard I/N] [--polish N] [--json] [--list]
 // The long randomized search. Prints its seed first; exit 0 nothing found, 1 violation found (minimal case
 // printed and saved), 2 usage error, 130 interrupted with nothing found.
+// The result depends on the seed and the run budget only: not on --workers, and the shards of a --shard split
+// together run exactly the batches of the unsplit search (see properties/harness/search.ts).
 
 import { parseArgs } from 'node:util';
+import { defaultWorkers, SearchPool, workerTarget } from '../properties/harness/parallel.js';
 import type { Coverage } from '../properties/harness/interpreter.js';
 import { execute } from '../properties/harness/interpreter.js';
+import { labelJson, labelReport } from '../properties/harness/labels.js';
 import { suites } from '../properties/harness/registry.js';
-import { DEFAULT_BATCH, search, selectInvariants, type SearchOutcome } from '../properties/harness/search.js';
+import { DEFAULT_BATCH, DEFAULT_POLISH, planOf, plannedRuns, search, selectInvariants, type SearchOutcome, type Shard } from '../properties/harness/search.js';
 import { save, type Counterexample, FORMAT } from '../properties/harness/store.js';
 import type { AnySuite, PropertyDef } from '../properties/harness/suite.js';
 import { modelTarget, mutantTarget, type Target } from '../properties/harness/targets.js';
@@ -23,6 +27,9 @@ const HELP = `usage: npm run check -- [options]
   --seed N        the seed (default: random; always printed first)
   --start RUN     resume an interrupted search at this run (printed on Ctrl-C)
   --out DIR       where counterexamples are saved (default: counterexamples)
+  --workers N     worker threads searching in parallel (default: the number of cores); the result does not depend on N
+  --shard I/N     run only part I of N of the search (1 <= I <= N): the N parts together are exactly the whole search
+  --polish N      after a violation, search N more batches for a shorter case and keep the shortest (default ${DEFAULT_POLISH})
   --json          machine-readable result on stdout (human lines go to stderr)
   --list          list subsystems, properties and mutants (with --json: as data)
 
@@ -60,8 +67,8 @@ function listing(json: boolean): string {
   return lines.join('\n');
 }
 
-function progressLine(job: Job, runsDone: number, total: number, elapsedMs: number, timeLimitMs?: number): string {
-  const rate = elapsedMs > 0 ? (runsDone / elapsedMs) * 1000 : 0;
+function progressLine(job: Job, runsDone: number, total: number, elapsedMs: number, timeLimitMs?: number, base = 0): string {
+  const rate = elapsedMs > 0 ? ((runsDone - base) / elapsedMs) * 1000 : 0;
   const finite = Number.isFinite(total);
   const fraction = finite ? runsDone / total : timeLimitMs ? elapsedMs / timeLimitMs : 0;
   const leftByRuns = finite && rate > 0 ? (total - runsDone) / rate : Infinity;
@@ -89,6 +96,9 @@ await main(async () => {
       mutant: { type: 'string' },
       out: { type: 'string', default: 'counterexamples' },
       start: { type: 'string' },
+      workers: { type: 'string' },
+      shard: { type: 'string' },
+      polish: { type: 'string' },
       json: { type: 'boolean', default: false },
       list: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
@@ -113,6 +123,15 @@ await main(async () => {
   if (startRun % DEFAULT_BATCH !== 0) usageError(`--start must be a multiple of ${DEFAULT_BATCH} (as printed on interrupt)`);
   if ((values.property !== undefined || values.mutant !== undefined) && values.subsystem === undefined)
     usageError('--property and --mutant need --subsystem');
+  const workers = parseInteger('workers', values.workers, 1) ?? defaultWorkers();
+  const polish = parseInteger('polish', values.polish, 0) ?? DEFAULT_POLISH;
+  let shard: Shard | undefined;
+  if (values.shard !== undefined) {
+    const m = /^(\d+)\/(\d+)$/.exec(values.shard);
+    const [i, n] = m ? [Number(m[1]), Number(m[2])] : [NaN, NaN];
+    if (!(Number.isSafeInteger(i) && Number.isSafeInteger(n) && i >= 1 && i <= n)) usageError(`--shard takes I/N with 1 <= I <= N, not "${values.shard}"`);
+    shard = { index: i - 1, count: n };
+  }
 
   const chosen = values.subsystem !== undefined ? [resolveSuite(values.subsystem)] : suites;
   const jobs: Job[] = [];
@@ -131,7 +150,8 @@ await main(async () => {
   const seed = seedArg ?? ((Math.random() * 0x7fffffff) | 0);
   human(`seed: ${seed}`);
   human(`searching ${jobs.length} propert${jobs.length === 1 ? 'y' : 'ies'}${values.mutant ? ` against mutant ${values.mutant}` : ''}` +
-    (timeSeconds ? `, ${timeSeconds} s in all` : ''));
+    (timeSeconds ? `, ${timeSeconds} s in all` : '') + `, ${workers} worker${workers === 1 ? '' : 's'}` +
+    (shard ? `, shard ${shard.index + 1} of ${shard.count} (batches ${shard.index} mod ${shard.count})` : ''));
 
   let interrupted = false;
   const onSigint = () => {
@@ -144,53 +164,81 @@ await main(async () => {
   const tty = process.stderr.isTTY === true && !json;
   const results: JobResult[] = [];
   let resumeAt: { job: Job; run: number } | undefined;
-  for (const job of jobs) {
-    if (interrupted) break;
-    const total = runs ?? (timeSeconds !== undefined ? Infinity : job.property.numRuns * 10);
-    const timeLimitMs = timeSeconds !== undefined ? (timeSeconds * 1000) / jobs.length : undefined;
-    let lastPlain = Date.now();
-    human(`${job.suite.spec.name}/${job.property.name}: ${Number.isFinite(total) ? total + ' runs' : 'until time is up'} on ${job.target.label}`);
-    const outcome = await search(job.suite, job.property, job.target, {
-      seed,
-      runs: total,
-      ...(timeLimitMs !== undefined ? { timeLimitMs } : {}),
-      startRun: job === jobs[0] ? startRun : 0,
-      shouldStop: () => interrupted,
-      onBatch: ({ runsDone, elapsedMs }) => {
-        if (tty) process.stderr.write('\r' + progressLine(job, runsDone, total, elapsedMs, timeLimitMs) + '\x1b[K');
-        else if (Date.now() - lastPlain >= 5000) {
-          lastPlain = Date.now();
-          human(`  ${progressLine(job, runsDone, total, elapsedMs, timeLimitMs)}`);
-        }
-      },
-    });
-    if (tty) process.stderr.write('\r\x1b[K');
-    let file: JobResult['file'];
-    if (outcome.failure !== undefined) {
-      const f = outcome.failure;
-      const ce: Counterexample = {
-        format: FORMAT,
-        subsystem: job.suite.spec.name,
-        property: job.property.name,
-        target: job.target.label,
-        seed: f.seed,
-        path: f.path,
-        runs: f.runs,
-        violation: f.violation,
-        operations: f.operations,
-      };
-      file = save(ce, values.out);
-      const traced = execute(job.suite.spec, job.target.createModel(), f.operations, {
-        trace: true,
-        invariants: selectInvariants(job.suite, job.property),
-      });
-      human(`  VIOLATION of ${f.violation.invariant} after ${f.runs} runs, shrunk to ${f.operations.length} operations (${f.shrinks} shrink steps):`);
-      human(formatTrace(traced).replace(/^/gm, '  '));
-      human(`  ${file.created ? 'saved' : 'already saved'}: ${file.path}`);
-      human(`  replay: npm run replay -- ${file.path}${job.target.label.startsWith('mutant:') ? ` --mutant ${job.target.label.slice(7)}` : ''}`);
+  let pool: SearchPool | undefined;
+  if (workers > 1) {
+    try {
+      pool = await SearchPool.start(workers);
+    } catch (error) {
+      human(`warning: the ${workers} search workers could not start (${(error as Error).message}); searching in this thread`);
     }
-    if (outcome.stopped === 'interrupted') resumeAt = { job, run: outcome.runsDone };
-    results.push({ job, outcome, ...(file ? { file } : {}) });
+  }
+  try {
+    for (const job of jobs) {
+      const jobStart = job === jobs[0] ? startRun : 0;
+      if (interrupted) {
+        resumeAt = { job, run: jobStart };
+        break;
+      }
+      const total = runs ?? (timeSeconds !== undefined ? Infinity : job.property.numRuns * 10);
+      const timeLimitMs = timeSeconds !== undefined ? (timeSeconds * 1000) / jobs.length : undefined;
+      // Progress counts runs from the start of the whole search (as --start does); a shard counts its own runs.
+      const base = shard ? 0 : jobStart;
+      const shown = shard ? plannedRuns(planOf({ runs: total, startRun: jobStart, shard })) : total;
+      let lastPlain = Date.now();
+      human(`${job.suite.spec.name}/${job.property.name}: ${Number.isFinite(total) ? total + ' runs' : 'until time is up'}` +
+        `${shard && Number.isFinite(shown) ? ` (${shown} in this shard)` : ''} on ${job.target.label}`);
+      const options = {
+        seed,
+        runs: total,
+        ...(timeLimitMs !== undefined ? { timeLimitMs } : {}),
+        startRun: jobStart,
+        ...(shard ? { shard } : {}),
+        polish,
+        shouldStop: () => interrupted,
+        onBatch: ({ runsDone, elapsedMs }: { runsDone: number; elapsedMs: number }) => {
+          const line = progressLine(job, base + runsDone, shown, elapsedMs, timeLimitMs, base);
+          if (tty) process.stderr.write('\r' + line + '\x1b[K');
+          else if (Date.now() - lastPlain >= 5000) {
+            lastPlain = Date.now();
+            human(`  ${line}`);
+          }
+        },
+      };
+      // A target that only this thread can build (an external implementation) is searched here.
+      const outcome = pool && workerTarget(job.target.label)
+        ? await pool.search({ subsystem: job.suite.spec.name, property: job.property.name, target: job.target.label }, options)
+        : await search(job.suite, job.property, job.target, options);
+      if (tty) process.stderr.write('\r\x1b[K');
+      let file: JobResult['file'];
+      if (outcome.failure !== undefined) {
+        const f = outcome.failure;
+        const ce: Counterexample = {
+          format: FORMAT,
+          subsystem: job.suite.spec.name,
+          property: job.property.name,
+          target: job.target.label,
+          seed: f.seed,
+          path: f.path,
+          runs: f.runs,
+          violation: f.violation,
+          operations: f.operations,
+        };
+        file = save(ce, values.out);
+        const traced = execute(job.suite.spec, job.target.createModel(), f.operations, {
+          trace: true,
+          invariants: selectInvariants(job.suite, job.property),
+        });
+        human(`  VIOLATION of ${f.violation.invariant} at run ${f.runs}, shrunk to ${f.operations.length} operations (${f.shrinks} shrink steps` +
+        `${polish > 0 ? `; the shortest of the failing batches within ${polish} of the first` : ''}):`);
+        human(formatTrace(traced).replace(/^/gm, '  '));
+        human(`  ${file.created ? 'saved' : 'already saved'}: ${file.path}`);
+        human(`  replay: npm run replay -- ${file.path}${job.target.label.startsWith('mutant:') ? ` --mutant ${job.target.label.slice(7)}` : ''}`);
+      }
+      if (outcome.stopped === 'interrupted') resumeAt = { job, run: outcome.resumeRun };
+      results.push({ job, outcome: { ...outcome, runsDone: base + outcome.runsDone }, ...(file ? { file } : {}) });
+    }
+  } finally {
+    await pool?.close();
   }
   process.off('SIGINT', onSigint);
 
@@ -206,15 +254,20 @@ await main(async () => {
   for (const { job, outcome } of results) {
     human(`\n  ${job.suite.spec.name}/${job.property.name}: operations, results and injected faults`);
     for (const row of coverageTable(outcome.coverage)) human(row);
+    for (const row of labelReport(job.suite, job.property, seed, outcome.runsDone)) human(row);
   }
   const found = results.filter((r) => r.outcome.failure !== undefined);
   if (resumeAt !== undefined) {
     human(`\ninterrupted: resume with  npm run check -- --subsystem ${resumeAt.job.suite.spec.name} --property ${resumeAt.job.property.name}` +
-      `${values.mutant ? ` --mutant ${values.mutant}` : ''} --seed ${seed} --start ${resumeAt.run - (resumeAt.run % DEFAULT_BATCH)}${runs ? ` --runs ${runs}` : ''}`);
+      `${values.mutant ? ` --mutant ${values.mutant}` : ''} --seed ${seed} --start ${resumeAt.run - (resumeAt.run % DEFAULT_BATCH)}${runs ? ` --runs ${runs}` : ''}` +
+      `${shard ? ` --shard ${shard.index + 1}/${shard.count}` : ''}`);
   }
   if (json) {
     console.log(JSON.stringify({
       seed,
+      workers: pool?.size ?? 1,
+      polish,
+      ...(shard ? { shard: `${shard.index + 1}/${shard.count}` } : {}),
       results: results.map(({ job, outcome, file }) => ({
         subsystem: job.suite.spec.name,
         property: job.property.name,
@@ -224,6 +277,7 @@ await main(async () => {
         stopped: outcome.stopped,
         ...(outcome.failure ? { violation: outcome.failure.violation, shrunkLength: outcome.failure.operations.length, file: file?.path } : {}),
         coverage: Object.fromEntries(outcome.coverage.counts),
+        ...labelJson(job.suite, job.property, seed, outcome.runsDone),
       })),
     }, null, 2));
   }

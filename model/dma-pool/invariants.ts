@@ -98,7 +98,8 @@ export const poolInvariants: readonly Invariant<PoolState>[] = [
     },
   },
   {
-    // 000, "dma_buffer_create": auth_tags_size = (DMA_BUFFER_SIZE / PAGE_SIZE) * AUTH_TAG_SIZE; both halves GPU-mapped.
+    // 000, "dma_buffer_create": auth_tags_size = (DMA_BUFFER_SIZE / PAGE_SIZE) * AUTH_TAG_SIZE; both halves GPU-mapped;
+    // "mem_map_cpu_to_sysmem_kernel": under SEV the kernel CPU mapping of DMA pages is decrypted.
     name: 'liveBufferIsWholeAndMapped',
     source: `${SEED} § dma_buffer_create (auth_tags_size, uvm_mem_map_gpu_kernel)`,
     check: ({ after }) => {
@@ -111,6 +112,8 @@ export const poolInvariants: readonly Invariant<PoolState>[] = [
         if (tags.size !== AUTH_TAGS_SIZE) return `b${id} auth-tag buffer is 0x${tags.size.toString(16)} bytes, not 0x${AUTH_TAGS_SIZE.toString(16)}`;
         if (!data.gpuKernelMapped || !tags.gpuKernelMapped) return `b${id} is pooled but not mapped on its GPU`;
         if (!data.cpuKernelMapped || !tags.cpuKernelMapped) return `b${id} is pooled but not mapped on the CPU`;
+        // The pool exists only under Confidential Computing: the GPU reads these pages, so the CPU maps them decrypted.
+        if (!data.cpuMappingDecrypted || !tags.cpuMappingDecrypted) return `b${id} is mapped encrypted on the CPU: the GPU would read ciphertext`;
       }
       return undefined;
     },
@@ -150,6 +153,20 @@ export const poolInvariants: readonly Invariant<PoolState>[] = [
     },
   },
   {
+    // 000, "dma_buffer_create" / "uvm_conf_computing_dma_buffer_alloc": a failed call returns the status of the step
+    // that ended it (if (status != NV_OK) goto err / return status; a failure a partial expansion absorbed does not
+    // count): allocations and mappings report NV_ERR_NO_MEMORY, a tracker wait the channel error (NV_ERR_RC_ERROR).
+    name: 'failureReportsTheFailedStep',
+    source: `${SEED} § dma_buffer_create, uvm_conf_computing_dma_buffer_alloc (return status)`,
+    check: ({ op, result, faults }) => {
+      if (result.ok || (op.op !== 'alloc' && op.op !== 'init')) return undefined;
+      const failed = faults[faults.length - 1];
+      if (failed === undefined) return `${op.op} failed with ${result.error} although no step failed`;
+      const expected = failed.site === 'uvm_tracker_wait' || failed.site === 'uvm_tracker_wait_for_other_gpus' ? 'NV_ERR_RC_ERROR' : 'NV_ERR_NO_MEMORY';
+      return result.error === expected ? undefined : `${op.op} failed with ${result.error}, but the step that ended it, ${failed.site}, gives ${expected}`;
+    },
+  },
+  {
     // 000, "dma_buffer_pool_expand_locked": only when not one buffer could be made does alloc fail for lack of
     // buffers, and then the pool is exactly as it was. (A later tracker failure is a different error path.)
     name: 'failedExpansionLeavesPoolAsItWas',
@@ -173,6 +190,16 @@ export const poolInvariants: readonly Invariant<PoolState>[] = [
       if (faults.length === 0 && after.numDmaBuffers !== 2 * before.numDmaBuffers)
         return `fault-free expansion grew the pool ${before.numDmaBuffers} -> ${after.numDmaBuffers}, not double`;
       return undefined;
+    },
+  },
+  {
+    // 000 (uvm_conf_computing.c around it), "uvm_conf_computing_dma_buffer_pool_sync": every free buffer's tracker is waited for.
+    name: 'syncLeavesNoPendingWork',
+    source: `${SEED} § uvm_conf_computing_dma_buffer_pool_sync (uvm_tracker_wait for each free buffer)`,
+    check: ({ op, result, after }) => {
+      if (op.op !== 'sync' || !result.ok) return undefined;
+      const pending = after.free.find((id) => after.buffers.get(id)?.trackerPending === true);
+      return pending === undefined ? undefined : `b${pending} is free with its last user's work still pending after sync`;
     },
   },
   {

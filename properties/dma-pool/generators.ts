@@ -24,7 +24,12 @@ export const faults = fc.uniqueArray(faultIndex, { maxLength: 2 });
 
 const op = (name: string, args: Operation['args']): Operation => ({ op: name, args });
 
-export const initOp = fc.record({ count: fc.integer({ min: 1, max: 4 }), faults }).map((a) => op('init', a));
+/**
+ * Init fails less often than the other calls: a pool that never comes up exercises nothing else, and a failing
+ * init is still one case in three or so. An empty list is the first choice, so the shrinker can take the faults away.
+ */
+const initFaults = fc.oneof({ withCrossShrink: true }, { weight: 3, arbitrary: fc.constant<number[]>([]) }, { weight: 2, arbitrary: faults });
+export const initOp = fc.record({ count: fc.integer({ min: 1, max: 4 }), faults: initFaults }).map((a) => op('init', a));
 export const allocOp = fc.record({ outTracker: fc.boolean(), faults }).map((a) => op('alloc', a));
 export const freeOp = fc.record({ slot: fc.nat(7), withTracker: fc.boolean() }).map((a) => op('free', a));
 export const encryptOp = fc.record({ slot: fc.nat(7), page: fc.oneof(fc.constantFrom(0, 511), fc.nat(511)) }).map((a) => op('encrypt', a));

@@ -3,7 +3,7 @@
 
 import type { FaultPlan } from '../../model/common/faults.js';
 import { fail, ok, type Result } from '../../model/common/result.js';
-import { DmaPoolModel, type BufferId, type PoolState } from '../../model/dma-pool/index.js';
+import { DMA_BUFFER_SIZE, DmaPoolModel, PAGES_PER_BUFFER, type BufferId, type PoolState } from '../../model/dma-pool/index.js';
 import { SysmemDmaOps, type MemId, type SysmemSpace } from '../../model/uvm-mem/sysmem.js';
 import type { MutantDef } from '../harness/suite.js';
 
@@ -185,6 +185,149 @@ class TrackerFailureDestroysBuffer extends DmaPoolModel {
   }
 }
 
+/** alloc's error path frees the staging memory (half of dma_buffer_destroy_locked) before giving the buffer back. */
+class TrackerFailureFreesStaging extends DmaPoolModel {
+  override free(s: PoolState, id: BufferId, withTracker: boolean): Result {
+    const b = s.buffers.get(id);
+    if (!s.held.includes(id) && b?.alloc != null) this.mem.free(s.sysmem, b.alloc);
+    return super.free(s, id, withTracker);
+  }
+}
+
+/** free gives the auth-tag memory back with the buffer (as if only a holder needed the tags), yet pools the buffer. */
+class FreeReleasesAuthTags extends DmaPoolModel {
+  override free(s: PoolState, id: BufferId, withTracker: boolean): Result {
+    const b = s.buffers.get(id);
+    if (s.held.includes(id) && b?.authTag != null) this.mem.free(s.sysmem, b.authTag);
+    return super.free(s, id, withTracker);
+  }
+}
+
+/** The staging buffer is sized in pages where bytes are meant (PAGES_PER_BUFFER bytes instead of DMA_BUFFER_SIZE). */
+class StagingSizedInPages extends DmaPoolModel {
+  protected override createSysmemOps(): SysmemDmaOps {
+    return new (class extends SysmemDmaOps {
+      override allocSysmemDmaAndMapCpuKernel(space: SysmemSpace, size: bigint, faults: FaultPlan) {
+        return super.allocSysmemDmaAndMapCpuKernel(space, size === DMA_BUFFER_SIZE ? BigInt(PAGES_PER_BUFFER) : size, faults);
+      }
+    })();
+  }
+}
+
+/** The staging buffer is allocated with uvm_mem_alloc_sysmem_dma alone: never mapped on the CPU. */
+class StagingNotCpuMapped extends DmaPoolModel {
+  protected override createSysmemOps(): SysmemDmaOps {
+    return new (class extends SysmemDmaOps {
+      override allocSysmemDmaAndMapCpuKernel(space: SysmemSpace, size: bigint, faults: FaultPlan) {
+        return size === DMA_BUFFER_SIZE ? this.allocSysmemDma(space, size, faults) : super.allocSysmemDmaAndMapCpuKernel(space, size, faults);
+      }
+    })();
+  }
+}
+
+/** alloc's tracker-failure path skips the free: it returns the error and the caller keeps the buffer anyway. */
+class TrackerFailureHandsOutAnyway extends DmaPoolModel {
+  override alloc(s: PoolState, outTracker: boolean, faults: FaultPlan): Result {
+    const result = super.alloc(s, outTracker, faults);
+    if (!result.ok && faults.failures.some((f) => f.site.startsWith('uvm_tracker'))) {
+      const id = s.free.pop();
+      if (id !== undefined) s.held.push(id);
+    }
+    return result;
+  }
+}
+
+/** expand caps nb_to_alloc at a fixed batch of 2 instead of doubling the pool. */
+class ExpandCapped extends DmaPoolModel {
+  override expand(s: PoolState, faults: FaultPlan): string | undefined {
+    const count = s.numDmaBuffers;
+    s.numDmaBuffers = Math.min(count, 2);
+    const error = super.expand(s, faults);
+    s.numDmaBuffers += count - Math.min(count, 2);
+    return error;
+  }
+}
+
+/** deinit destroys every buffer but never counts num_dma_buffers down. */
+class DeinitKeepsCount extends DmaPoolModel {
+  override deinit(s: PoolState): Result {
+    const count = s.numDmaBuffers;
+    const result = super.deinit(s);
+    s.numDmaBuffers = count;
+    return result;
+  }
+}
+
+/** deinit frees the buffer structs but not their DMA memory (the uvm_mem_free calls are missing). */
+class DeinitLeaksDmaMemory extends DmaPoolModel {
+  override deinit(s: PoolState): Result {
+    for (const id of s.free) {
+      s.buffers.delete(id);
+      s.numDmaBuffers--;
+    }
+    s.free = [];
+    s.initialized = false;
+    return ok();
+  }
+}
+
+/** sync waits for the tracker of the buffer at the head of the free list only. */
+class SyncWaitsForHeadOnly extends DmaPoolModel {
+  override sync(s: PoolState): Result {
+    const head = s.free[0];
+    const b = head === undefined ? undefined : s.buffers.get(head);
+    if (b !== undefined) b.trackerPending = false;
+    return ok();
+  }
+}
+
+/** alloc reports every failure as NV_ERR_NO_MEMORY, a failed tracker wait included. */
+class AllocReportsNoMemoryForWaitFailure extends DmaPoolModel {
+  override alloc(s: PoolState, outTracker: boolean, faults: FaultPlan): Result {
+    const result = super.alloc(s, outTracker, faults);
+    return result.ok ? result : fail('NV_ERR_NO_MEMORY');
+  }
+}
+
+/** The staging buffer's kernel CPU mapping is made with the ordinary (encrypted) protection. */
+class StagingMappedEncrypted extends DmaPoolModel {
+  protected override createSysmemOps(): SysmemDmaOps {
+    return new (class extends SysmemDmaOps {
+      override mapCpuKernel(space: SysmemSpace, id: MemId, faults: FaultPlan): string | undefined {
+        const error = super.mapCpuKernel(space, id, faults);
+        const mem = space.mems.get(id);
+        if (error === undefined && mem !== undefined && mem.size === DMA_BUFFER_SIZE) mem.cpuMappingDecrypted = false;
+        return error;
+      }
+    })();
+  }
+}
+
+/** deinit frees every buffer's DMA memory but not the buffer structs (the kfree is missing). */
+class DeinitKeepsStructs extends DmaPoolModel {
+  override deinit(s: PoolState): Result {
+    for (const id of s.free) {
+      const b = s.buffers.get(id);
+      if (b?.alloc != null) this.mem.free(s.sysmem, b.alloc);
+      if (b?.authTag != null) this.mem.free(s.sysmem, b.authTag);
+      s.numDmaBuffers--;
+    }
+    s.free = [];
+    s.initialized = false;
+    return ok();
+  }
+}
+
+/** An expansion that made no buffer still adds nb_to_alloc to num_dma_buffers. */
+class FailedExpansionCountsRequested extends DmaPoolModel {
+  override expand(s: PoolState, faults: FaultPlan): string | undefined {
+    const requested = s.numDmaBuffers;
+    const error = super.expand(s, faults);
+    if (error !== undefined) s.numDmaBuffers += requested;
+    return error;
+  }
+}
+
 const mutant = (
   name: string,
   breaks: string,
@@ -209,4 +352,17 @@ export const poolMutants: readonly MutantDef<PoolState>[] = [
   mutant('chunkFailureKeepsAccounting', 'mappedCpuPagesSizeIsExact', 1, 'a failed page allocation leaves the pages made so far in mapped_cpu_pages_size', ChunkFailureKeepsAccounting),
   mutant('allocSkipsTrackerWait', 'handedOutBufferHasNoPendingWork', 4, "alloc hands out a buffer without waiting for its previous user's tracker", AllocSkipsTrackerWait),
   mutant('trackerFailureDestroysBuffer', 'failedOperationHandsOutNothing', 2, "alloc's error path destroys the pool's buffer", TrackerFailureDestroysBuffer),
+  mutant('trackerFailureFreesStaging', 'pooledAndHeldBuffersAreLive', 2, "alloc's error path frees the staging memory of the buffer it gives back", TrackerFailureFreesStaging),
+  mutant('freeReleasesAuthTags', 'pooledAndHeldBuffersAreLive', 3, 'free releases the auth-tag memory of a buffer the pool keeps', FreeReleasesAuthTags),
+  mutant('stagingSizedInPages', 'liveBufferIsWholeAndMapped', 1, 'the staging buffer is PAGES_PER_BUFFER bytes, not DMA_BUFFER_SIZE', StagingSizedInPages),
+  mutant('stagingNotCpuMapped', 'liveBufferIsWholeAndMapped', 1, 'the staging buffer is never mapped on the CPU', StagingNotCpuMapped),
+  mutant('trackerFailureHandsOutAnyway', 'failedOperationHandsOutNothing', 2, "alloc's tracker-failure path returns the error yet leaves the buffer with the caller", TrackerFailureHandsOutAnyway),
+  mutant('expandCapped', 'expansionAtMostDoubles', 5, 'expand makes at most 2 buffers at a time instead of doubling', ExpandCapped),
+  mutant('deinitKeepsCount', 'deinitLeavesNothingAllocated', 2, 'deinit never counts num_dma_buffers down', DeinitKeepsCount),
+  mutant('deinitLeaksDmaMemory', 'deinitLeavesNothingAllocated', 2, 'deinit frees the buffer structs but not their DMA memory', DeinitLeaksDmaMemory),
+  mutant('allocReportsNoMemoryForWaitFailure', 'failureReportsTheFailedStep', 2, 'alloc reports a failed tracker wait as NV_ERR_NO_MEMORY', AllocReportsNoMemoryForWaitFailure),
+  mutant('stagingMappedEncrypted', 'liveBufferIsWholeAndMapped', 1, 'the staging buffer is mapped on the CPU without the decrypted protection', StagingMappedEncrypted),
+  mutant('deinitKeepsStructs', 'deinitLeavesNothingAllocated', 2, 'deinit frees the DMA memory but not the buffer structs', DeinitKeepsStructs),
+  mutant('failedExpansionCountsRequested', 'failedExpansionLeavesPoolAsItWas', 3, 'an expansion that made nothing still counts the buffers it meant to make', FailedExpansionCountsRequested),
+  mutant('syncWaitsForHeadOnly', 'syncLeavesNoPendingWork', 4, 'sync waits for the tracker of the first free buffer only', SyncWaitsForHeadOnly),
 ];

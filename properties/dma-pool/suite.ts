@@ -1,7 +1,9 @@
 // The DMA staging-buffer pool's place in the suite: its specification, properties and seeded bugs.
 import { dmaPoolSpec, type PoolState } from '../../model/dma-pool/index.js';
 import type { SubsystemSuite } from '../harness/suite.js';
+import { poolConcurrencyProperty, poolRaceMutants } from './concurrency.js';
 import { poolLifecycle } from './generators.js';
+import { poolLabels } from './labels.js';
 import { poolMutants } from './mutants.js';
 
 export const dmaPoolSuite: SubsystemSuite<PoolState> = {
@@ -13,7 +15,9 @@ export const dmaPoolSuite: SubsystemSuite<PoolState> = {
       source: '000_e4d5058719a42ede.txt § uvm_conf_computing_dma_buffer_alloc, dma_buffer_pool_expand_locked, dma_buffer_create',
       operations: poolLifecycle,
       numRuns: 1000,
+      labels: poolLabels,
     },
+    poolConcurrencyProperty,
   ],
-  mutants: poolMutants,
+  mutants: [...poolMutants, ...poolRaceMutants],
 };

@@ -2,10 +2,27 @@
 // bugs that prove each invariant has teeth. Defined once here, used by vitest and the command line alike.
 
 import type fc from 'fast-check';
-import type { Model, SubsystemSpec } from '../../model/common/spec.js';
+import type { Model, Step, SubsystemSpec } from '../../model/common/spec.js';
 import type { Operation } from '../../model/common/values.js';
 
-export interface PropertyDef {
+/**
+ * A kind of case that matters for a property (an error path, a boundary, an interleaving). A generated case
+ * carries the label when at least one of its steps, run on the specification, satisfies `test`. `npm run check`
+ * prints how often each label occurred; the tests require at least `minShare` of the generated cases to carry it.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export interface CaseLabel<S = any> {
+  /** Unique within the property. */
+  readonly name: string;
+  readonly description: string;
+  /** The least share (0 to 1) of the property's generated cases that must carry the label. */
+  readonly minShare: number;
+  /** Whether this executed step (operation, result, injected faults, state before and after) is such a case. */
+  readonly test: (step: Step<S>) => boolean;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export interface PropertyDef<S = any> {
   /** Unique within the subsystem. */
   readonly name: string;
   readonly description: string;
@@ -17,6 +34,8 @@ export interface PropertyDef {
   readonly invariants?: readonly string[];
   /** Runs per `npm test` and the default for `npm run check`. */
   readonly numRuns: number;
+  /** Cases that must occur often enough in what `operations` generates (optional). */
+  readonly labels?: readonly CaseLabel<S>[];
 }
 
 export interface MutantDef<S> {
@@ -35,7 +54,7 @@ export interface MutantDef<S> {
 
 export interface SubsystemSuite<S> {
   readonly spec: SubsystemSpec<S>;
-  readonly properties: readonly PropertyDef[];
+  readonly properties: readonly PropertyDef<S>[];
   readonly mutants: readonly MutantDef<S>[];
 }
 

@@ -2,6 +2,7 @@
 import { nvgraceGpuSpec, type NvgraceState } from '../../model/nvgrace-gpu/index.js';
 import type { SubsystemSuite } from '../harness/suite.js';
 import { nvgraceLifecycle } from './generators.js';
+import { nvgraceLabels } from './labels.js';
 import { nvgraceMutants } from './mutants.js';
 
 export const nvgraceGpuSuite: SubsystemSuite<NvgraceState> = {
@@ -14,6 +15,7 @@ export const nvgraceGpuSuite: SubsystemSuite<NvgraceState> = {
       source: '001_d5d5d944b120b211.txt § fake BARs, ~0 reads and dropped writes, BAR emulation, resmem / usemem',
       operations: nvgraceLifecycle,
       numRuns: 400,
+      labels: nvgraceLabels,
     },
   ],
   mutants: nvgraceMutants,

@@ -1,6 +1,7 @@
 // The UVM VA space's place in the suite: its specification, properties and seeded bugs.
 import { uvmVaSpaceSpec, type VaSpaceState } from '../../model/uvm-va-space/index.js';
 import type { SubsystemSuite } from '../harness/suite.js';
+import { vaSpaceConcurrencyProperty, vaSpaceRaceMutants } from './concurrency.js';
 import { registrationLifecycle, sysmemLifecycle } from './generators.js';
 import { vaSpaceMutants } from './mutants.js';
 
@@ -21,6 +22,7 @@ export const uvmVaSpaceSuite: SubsystemSuite<VaSpaceState> = {
       operations: sysmemLifecycle,
       numRuns: 400,
     },
+    vaSpaceConcurrencyProperty,
   ],
-  mutants: vaSpaceMutants,
+  mutants: [...vaSpaceMutants, ...vaSpaceRaceMutants],
 };

@@ -1,7 +1,9 @@
 // The Xen virtio-GPU memory primitives' place in the suite: specification, property and seeded bugs.
 import { xenPrimitivesSpec, type XenState } from '../../model/xen-primitives/index.js';
 import type { SubsystemSuite } from '../harness/suite.js';
+import { xenConcurrencyProperty, xenRaceMutants } from './concurrency.js';
 import { xenSequences } from './generators.js';
+import { xenLabels } from './labels.js';
 import { xenMutants } from './mutants.js';
 
 export const xenPrimitivesSuite: SubsystemSuite<XenState> = {
@@ -13,7 +15,9 @@ export const xenPrimitivesSuite: SubsystemSuite<XenState> = {
       source: '004_a962dd2d5e662cda.txt § primitives 1-4 (Map, Revoke, Steal, Return) and the reply',
       operations: xenSequences,
       numRuns: 800,
+      labels: xenLabels,
     },
+    xenConcurrencyProperty,
   ],
-  mutants: xenMutants,
+  mutants: [...xenMutants, ...xenRaceMutants],
 };

@@ -1,0 +1,48 @@
+// The cases of the nvgrace-gpu region accesses that must occur often in what the generator produces: the
+// boundaries of the fake BARs (the end of device memory, where the ~0 reads and dropped writes begin, and the end
+// of the BAR). `npm run check` prints how often each occurred; the tests require at least `minShare` of the cases.
+
+import type { Step } from '../../model/common/spec.js';
+import type { NvgraceState } from '../../model/nvgrace-gpu/index.js';
+import { regionOf } from '../../model/nvgrace-gpu/state.js';
+import type { CaseLabel } from '../harness/suite.js';
+
+/** The accessed byte range [offset, offset + count) of a read or write, with its region as it was. */
+function access(s: Step<NvgraceState>) {
+  if (s.op.op !== 'read' && s.op.op !== 'write') return undefined;
+  const region = regionOf(s.before, s.op.args['bar'] as 'BAR2' | 'BAR4');
+  if (region === null) return undefined;
+  const offset = s.op.args['offset'] as bigint;
+  const count = s.op.args['count'] as bigint;
+  return { region, offset, end: offset + count, count };
+}
+
+export const nvgraceLabels: readonly CaseLabel<NvgraceState>[] = [
+  {
+    name: 'accessStartsAtMemoryEnd',
+    description: 'a read or write starts exactly at the end of device memory (the first byte of the BAR padding)',
+    minShare: 0.08,
+    test: (s) => {
+      const a = access(s);
+      return a !== undefined && a.offset === a.region.memlength;
+    },
+  },
+  {
+    name: 'accessStraddlesMemoryEnd',
+    description: 'a read or write covers the last byte of device memory and the first byte after it',
+    minShare: 0.06,
+    test: (s) => {
+      const a = access(s);
+      return a !== undefined && a.offset < a.region.memlength && a.end > a.region.memlength;
+    },
+  },
+  {
+    name: 'accessReachesBarEnd',
+    description: 'a read or write reaches or passes the end of the BAR',
+    minShare: 0.18,
+    test: (s) => {
+      const a = access(s);
+      return a !== undefined && a.count > 0n && a.end >= a.region.barSize;
+    },
+  },
+];
