@@ -25,7 +25,7 @@ function taskNote(value: unknown): TaskNote | undefined {
   return { thread: v['thread'], text: head + tail };
 }
 
-function fit(text: string, width: number): string {
+function fitTo(text: string, width: number): string {
   return text.length <= width ? text.padEnd(width) : text.slice(0, width - 1) + '…';
 }
 
@@ -51,7 +51,7 @@ export function formatTimeline(run: Execution): string | undefined {
   const widths = new Map(columns.map((c) => [c, Math.min(MAX_WIDTH, Math.max(c === 0 ? 5 : 2, ...rows.filter((r) => r.column === c).map((r) => r.text.length)))]));
   const indexWidth = String(run.steps.length).length;
   const line = (cells: Map<number, string>, prefix: string, suffix = '') =>
-    `${prefix} ${columns.map((c) => fit(cells.get(c) ?? '', widths.get(c) ?? 0)).join(' │ ')}${suffix}`.trimEnd();
+    `${prefix} ${columns.map((c) => fitTo(cells.get(c) ?? '', widths.get(c) ?? 0)).join(' │ ')}${suffix}`.trimEnd();
   const out = ['timeline (one row per operation that ran, a column per thread):'];
   out.push(line(new Map(columns.map((c) => [c, c === 0 ? 'other' : `T${c - 1}`])), ' '.repeat(indexWidth + 1)));
   for (const row of rows) {
