@@ -128,6 +128,8 @@ interface SoakRow {
   bytesPer1000Runs: number;
   /** Per worker: the same growth of its live heap (measured by the worker right after a collection). */
   workerSlopeKBPerMin: number[];
+  /** Violations of the specification the search met (a slot then ends early): a bug to look at, not a bench result. */
+  violations: string[];
 }
 
 interface TargetRow {
@@ -388,6 +390,7 @@ async function soak(all: readonly AnySuite[], seconds: number, workers: number):
   type Sample = { minutes: number; runs: number; heap: number; workers: number[] };
   const samples: Sample[][] = jobs.map(() => []);
   let runs = 0;
+  const violations: string[] = [];
   const t0 = performance.now();
   try {
     for (let round = 0; round < rounds; round++) {
@@ -397,6 +400,11 @@ async function soak(all: readonly AnySuite[], seconds: number, workers: number):
           ? await pool.search({ subsystem: suite.spec.name, property: property.name, target: 'model' }, options)
           : await search(suite, property, modelTarget(suite), options);
         runs += outcome.runsDone;
+        if (outcome.failure !== undefined)
+          violations.push(
+            `${suite.spec.name}/${property.name}: ${outcome.failure.violation.invariant}; reproduce and save with npm run check -- --subsystem ${suite.spec.name} ` +
+              `--property ${property.name} --seed ${4 + round} --runs ${Math.ceil(outcome.failure.runs / DEFAULT_BATCH) * DEFAULT_BATCH}`,
+          );
         gc();
         samples[j]?.push({ minutes: (performance.now() - t0) / 60_000, runs, heap: process.memoryUsage().heapUsed, workers: pool ? [...pool.liveHeap] : [] });
       }
@@ -424,6 +432,7 @@ async function soak(all: readonly AnySuite[], seconds: number, workers: number):
     slopeKBPerMin: perMinute(mainGrowth),
     bytesPer1000Runs: runsSpan > 0 ? round((mainGrowth / runsSpan) * 1000, 1) : 0,
     workerSlopeKBPerMin: (pool ? Array.from({ length: workers }, (_, i) => i) : []).map((i) => perMinute(grow((s) => s.workers[i] ?? 0))),
+    violations,
   };
 }
 
@@ -548,6 +557,7 @@ function printTables(r: BenchResults, out: (line: string) => void): void {
       r.memory.soak.map((s) => [s.mode, s.seconds, s.runs, s.samples, s.startMB, s.endMB, s.maxMB, s.slopeKBPerMin, s.bytesPer1000Runs, s.workerSlopeKBPerMin.join(' ') || '-']),
     ));
     out(`peak resident set size of this process: ${r.memory.maxRssMB} MB`);
+    for (const s of r.memory.soak) for (const v of s.violations ?? []) out(`  the ${s.mode} search met a violation of the specification: ${v}`);
   }
   out('\ntargets');
   for (const t of r.targets) out(`  ${t.ok === null ? 'n/a ' : t.ok ? 'met ' : 'MISS'}  ${t.target} ${t.limit}: ${t.measured}\n        limited by: ${t.limitedBy}`);
