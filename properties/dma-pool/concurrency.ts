@@ -8,7 +8,7 @@ import { endedStretch, lockNext, overlapping, type Suspension, type TaskBody, ty
 import type { Operation } from '../../model/common/values.js';
 import { ConcurrentDmaPoolModel, POOL_LOCK, type BufferId, type ConcurrentPoolState, type PoolState } from '../../model/dma-pool/index.js';
 import { interleaved, onThreads, type Call } from '../harness/schedules.js';
-import type { MutantDef, PropertyDef } from '../harness/suite.js';
+import { mutantOf, type MutantDef, type PropertyDef } from '../harness/suite.js';
 import { FALLIBLE_STEPS_PER_BUFFER, poolOperation } from './generators.js';
 
 const op = (name: string, args: Operation['args']): Operation => ({ op: name, args });
@@ -123,14 +123,7 @@ export class FreeMergesTrackerAfterListAdd extends ConcurrentDmaPoolModel {
   }
 }
 
-const raceMutant = (name: string, breaks: string, minimalLength: number, description: string, Model: new () => ConcurrentDmaPoolModel): MutantDef<PoolState> => ({
-  name,
-  breaks,
-  minimalLength,
-  description,
-  property: poolConcurrencyProperty.name,
-  createModel: () => new Model(),
-});
+const raceMutant = mutantOf<PoolState>(poolConcurrencyProperty.name);
 
 export const poolRaceMutants: readonly MutantDef<PoolState>[] = [
   raceMutant(

@@ -5,7 +5,7 @@ import type { FaultPlan } from '../../model/common/faults.js';
 import { fail, ok, type Result } from '../../model/common/result.js';
 import { DMA_BUFFER_SIZE, DmaPoolModel, PAGES_PER_BUFFER, type BufferId, type PoolState } from '../../model/dma-pool/index.js';
 import { SysmemDmaOps, type MemId, type SysmemSpace } from '../../model/uvm-mem/sysmem.js';
-import type { MutantDef } from '../harness/suite.js';
+import { mutantOf, type MutantDef } from '../harness/suite.js';
 
 /** alloc hands the buffer out without uvm_page_mask_zero(&encrypted_page_mask). */
 class AllocKeepsEncryptedMask extends DmaPoolModel {
@@ -328,13 +328,7 @@ class FailedExpansionCountsRequested extends DmaPoolModel {
   }
 }
 
-const mutant = (
-  name: string,
-  breaks: string,
-  minimalLength: number,
-  description: string,
-  Model: new () => DmaPoolModel,
-): MutantDef<PoolState> => ({ name, breaks, minimalLength, description, property: 'poolLifecycle', createModel: () => new Model() });
+const mutant = mutantOf<PoolState>('poolLifecycle');
 
 export const poolMutants: readonly MutantDef<PoolState>[] = [
   mutant('allocKeepsEncryptedMask', 'handedOutBufferHasClearEncryptedMask', 5, 'alloc skips uvm_page_mask_zero(encrypted_page_mask)', AllocKeepsEncryptedMask),

@@ -52,6 +52,21 @@ export interface MutantDef<S> {
   readonly createModel: () => Model<S>;
 }
 
+/**
+ * The seeded bugs one property must catch, declared in a line each:
+ * `const mutant = mutantOf<S>('property'); mutant(name, breaks, minimalLength, description, ModelSubclass)`.
+ */
+export function mutantOf<S>(property: string) {
+  return (name: string, breaks: string, minimalLength: number, description: string, Model: new () => Model<S>): MutantDef<S> => ({
+    name,
+    property,
+    breaks,
+    minimalLength,
+    description,
+    createModel: () => new Model(),
+  });
+}
+
 export interface SubsystemSuite<S> {
   readonly spec: SubsystemSpec<S>;
   readonly properties: readonly PropertyDef<S>[];

@@ -16,7 +16,7 @@ import {
   type NvgraceState,
   type RegisterHit,
 } from '../../model/nvgrace-gpu/index.js';
-import type { MutantDef } from '../harness/suite.js';
+import { mutantOf, type MutantDef } from '../harness/suite.js';
 
 /** `<=` for `<` at the end of device memory on the read path: one byte past the memory is copied out. */
 class ReadOneBytePastMemory extends NvgraceGpuModel {
@@ -188,13 +188,7 @@ class ResmemMappedCacheable extends NvgraceGpuModel {
   }
 }
 
-const mutant = (
-  name: string,
-  breaks: string,
-  minimalLength: number,
-  description: string,
-  Model: new () => NvgraceGpuModel,
-): MutantDef<NvgraceState> => ({ name, breaks, minimalLength, description, property: 'nvgraceLifecycle', createModel: () => new Model() });
+const mutant = mutantOf<NvgraceState>('nvgraceLifecycle');
 
 export const nvgraceMutants: readonly MutantDef<NvgraceState>[] = [
   mutant('readOneBytePastMemory', 'readPastDeviceMemoryIsAllOnes', 2, '<= for < at the memory end: a read copies the byte after device memory', ReadOneBytePastMemory),

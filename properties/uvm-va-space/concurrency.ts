@@ -10,7 +10,7 @@ import { endedStretch, lockNext, overlapping, type TaskBody, type TaskView } fro
 import type { Operation } from '../../model/common/values.js';
 import { ConcurrentVaSpaceModel, gpuProcBit, isRegistered, VA_SPACE_LOCK, type ConcurrentVaSpaceState, type VaSpaceState } from '../../model/uvm-va-space/index.js';
 import { interleaved, onThreads, type Call } from '../harness/schedules.js';
-import type { MutantDef, PropertyDef } from '../harness/suite.js';
+import { mutantOf, type MutantDef, type PropertyDef } from '../harness/suite.js';
 
 const op = (name: string, args: Operation['args']): Operation => ({ op: name, args });
 
@@ -129,14 +129,7 @@ export class RegistrationChecksDuplicateBeforeLock extends ConcurrentVaSpaceMode
   }
 }
 
-const raceMutant = (name: string, breaks: string, minimalLength: number, description: string, Model: new () => ConcurrentVaSpaceModel): MutantDef<VaSpaceState> => ({
-  name,
-  breaks,
-  minimalLength,
-  description,
-  property: vaSpaceConcurrencyProperty.name,
-  createModel: () => new Model(),
-});
+const raceMutant = mutantOf<VaSpaceState>(vaSpaceConcurrencyProperty.name);
 
 export const vaSpaceRaceMutants: readonly MutantDef<VaSpaceState>[] = [
   raceMutant(

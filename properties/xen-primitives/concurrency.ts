@@ -8,7 +8,7 @@ import { endedStretch, lockNext, overlapping, type TaskBody, type TaskView } fro
 import type { Operation } from '../../model/common/values.js';
 import { ConcurrentXenModel, P2M_LOCK, type ConcurrentXenState, type DomId, type PageId, type XenState } from '../../model/xen-primitives/index.js';
 import { interleaved, onThreads, type Call } from '../harness/schedules.js';
-import type { MutantDef, PropertyDef } from '../harness/suite.js';
+import { mutantOf, type MutantDef, type PropertyDef } from '../harness/suite.js';
 import { endHypercallOp, xenOperation } from './generators.js';
 
 const op = (name: string, args: Operation['args']): Operation => ({ op: name, args });
@@ -130,14 +130,7 @@ export class RevokeWaitsForHypercalls extends ConcurrentXenModel {
   }
 }
 
-const raceMutant = (name: string, breaks: string, minimalLength: number, description: string, Model: new () => ConcurrentXenModel): MutantDef<XenState> => ({
-  name,
-  breaks,
-  minimalLength,
-  description,
-  property: xenConcurrencyProperty.name,
-  createModel: () => new Model(),
-});
+const raceMutant = mutantOf<XenState>(xenConcurrencyProperty.name);
 
 export const xenRaceMutants: readonly MutantDef<XenState>[] = [
   raceMutant(

@@ -5,7 +5,7 @@ import type { FaultPlan } from '../../model/common/faults.js';
 import { fail, type Result } from '../../model/common/result.js';
 import { BACKEND, XenPrimitivesModel, type DomId, type Page, type PageId, type XenState } from '../../model/xen-primitives/index.js';
 import type { Mapping } from '../../model/xen-primitives/state.js';
-import type { MutantDef } from '../harness/suite.js';
+import { mutantOf, type MutantDef } from '../harness/suite.js';
 
 /** Revoke removes the frontend's own mapping only; what it re-mapped onward stays mapped. */
 class RevokeNotTransitive extends XenPrimitivesModel {
@@ -190,13 +190,7 @@ class StealWithoutMapping extends XenPrimitivesModel {
   }
 }
 
-const mutant = (
-  name: string,
-  breaks: string,
-  minimalLength: number,
-  description: string,
-  Model: new () => XenPrimitivesModel,
-): MutantDef<XenState> => ({ name, breaks, minimalLength, description, property: 'primitives', createModel: () => new Model() });
+const mutant = mutantOf<XenState>('primitives');
 
 export const xenMutants: readonly MutantDef<XenState>[] = [
   mutant('revokeNotTransitive', 'noAccessAfterRevoke', 3, 'Revoke leaves the mappings the frontend made onward in place', RevokeNotTransitive),
