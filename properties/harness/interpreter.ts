@@ -31,13 +31,23 @@ export interface Execution {
   readonly violation?: Violation;
 }
 
-/** Counts what a run exercised: operations, results and injected faults. */
+/** Counts what a run exercised: operations, results and injected faults, under keys such as `alloc: -ENOMEM`. */
 export class Coverage {
   readonly counts = new Map<string, number>();
   bump(key: string): void {
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
   }
+  /** Counts `${what}: ${how}`; the key is built once per pair, not once per step (a search's hottest loop). */
+  bumpPair(what: string, how: string): void {
+    let keys = pairKeys.get(what);
+    if (keys === undefined) pairKeys.set(what, (keys = new Map()));
+    let key = keys.get(how);
+    if (key === undefined) keys.set(how, (key = `${what}: ${how}`));
+    this.bump(key);
+  }
 }
+
+const pairKeys = new Map<string, Map<string, string>>();
 
 export interface ExecuteOptions<S> {
   /** Which invariants to check; all of the subsystem's by default. */
@@ -62,7 +72,7 @@ export function execute<S>(
     const op = operations[index] as Operation;
     if (!model.precondition(state, op)) {
       steps.push({ index, op, skipped: true, faults: [] });
-      options.coverage?.bump(`${op.op}: skipped`);
+      options.coverage?.bumpPair(op.op, 'skipped');
       continue;
     }
     const before = spec.snapshot(state);
@@ -75,18 +85,10 @@ export function execute<S>(
       const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       return { steps, violation: { step: index, invariant: MODEL_THREW, source: 'ARCHITECTURE: a refused request is a result', message } };
     }
-    const record: StepRecord = {
-      index,
-      op,
-      skipped: false,
-      result,
-      faults: faults.failures,
-      ...(options.trace ? { state: spec.describe(state) } : {}),
-    };
-    steps.push(record);
+    steps.push(options.trace ? { index, op, skipped: false, result, faults: faults.failures, state: spec.describe(state) } : { index, op, skipped: false, result, faults: faults.failures });
     if (options.coverage) {
-      options.coverage.bump(`${op.op}: ${result.ok ? 'OK' : result.error}`);
-      for (const f of faults.failures) options.coverage.bump(`fault: ${f.site}`);
+      options.coverage.bumpPair(op.op, result.ok ? 'OK' : result.error);
+      for (const f of faults.failures) options.coverage.bumpPair('fault', f.site);
     }
     const view = { before, after: state, op, result, faults: faults.failures };
     for (const invariant of invariants) {

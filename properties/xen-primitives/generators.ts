@@ -59,6 +59,17 @@ export const xenOperation = fc.oneof(
   { weight: 6, arbitrary: accessOp },
 );
 
+const chains = fc.constantFrom<number[]>([1, 2, 3], [2, 1, 3], [1, 3, 2], [2, 3, 1], [3, 1, 2], [3, 2, 1]);
+
+/** Map page into chain[0], then re-map it link by link `depth` times; the ops and the last link. */
+function handDown(page: number, chain: readonly number[], depth: number): { ops: Operation[]; last: number } {
+  const [a = 1, b = 2, c = 3] = chain;
+  const ops = [op('map', { page, into: a, faults: [] })];
+  if (depth >= 1) ops.push(op('remap', { page, from: a, into: b, faults: [] }));
+  if (depth >= 2) ops.push(op('remap', { page, from: b, into: c, faults: [] }));
+  return { ops, last: chain[depth] as number };
+}
+
 /**
  * A buffer handed down a chain and taken back: the backend maps page p into frontend a, which may re-map it into
  * b, which may re-map it into c (three different frontends); then, optionally, the last link tries to grant the buffer or use it in a
@@ -68,7 +79,7 @@ export const xenOperation = fc.oneof(
 export const bufferChain = fc
   .record({
     page: backendPage,
-    chain: fc.constantFrom<number[]>([1, 2, 3], [2, 1, 3], [1, 3, 2], [2, 3, 1], [3, 1, 2], [3, 2, 1]),
+    chain: chains,
     depth: fc.nat(2),
     misuse: fc.option(fc.constantFrom('grant', 'beginHypercall'), { freq: 3 }),
     revokeAt: fc.option(fc.nat(2), { freq: 2 }),
@@ -76,15 +87,36 @@ export const bufferChain = fc
     write: fc.boolean(),
   })
   .map(({ page, chain, depth, misuse, revokeAt, probeAt, write }): Operation[] => {
-    const [a = 1, b = 2, c = 3] = chain;
-    const ops = [op('map', { page, into: a, faults: [] })];
-    if (depth >= 1) ops.push(op('remap', { page, from: a, into: b, faults: [] }));
-    if (depth >= 2) ops.push(op('remap', { page, from: b, into: c, faults: [] }));
-    const last = chain[depth] as number;
+    const { ops, last } = handDown(page, chain, depth);
     if (misuse === 'grant') ops.push(op('grant', { page, granter: last, grantee: last === 3 ? 1 : last + 1 }));
     if (misuse === 'beginHypercall') ops.push(op('beginHypercall', { page, domain: last }));
     if (revokeAt !== null) ops.push(op('revoke', { page, frontend: chain[Math.min(revokeAt, depth)] as number }));
     if (probeAt !== null) ops.push(op('access', { page, domain: chain[Math.min(probeAt, depth)] as number, write }));
+    return ops;
+  });
+
+/**
+ * Revoke while a hypercall uses the page (Revoke never fails, even then): a buffer handed down a chain, the
+ * backend starts a hypercall on its own buffer (a frontend may not use a mapped buffer in one; bufferChain tries
+ * that), revokes the buffer from one link, and then the hypercall may end and the last link may touch the page.
+ * Shrinks toward Map, hypercall, Revoke.
+ */
+export const revokeUnderHypercall = fc
+  .record({
+    page: backendPage,
+    chain: chains,
+    depth: fc.nat(2),
+    revokeAt: fc.nat(2),
+    end: fc.boolean(),
+    probe: fc.boolean(),
+    write: fc.boolean(),
+  })
+  .map(({ page, chain, depth, revokeAt, end, probe, write }): Operation[] => {
+    const { ops, last } = handDown(page, chain, depth);
+    ops.push(op('beginHypercall', { page, domain: 0 }));
+    ops.push(op('revoke', { page, frontend: chain[Math.min(revokeAt, depth)] as number }));
+    if (end) ops.push(op('endHypercall', { slot: 0 }));
+    if (probe) ops.push(op('access', { page, domain: last, write }));
     return ops;
   });
 
@@ -120,13 +152,14 @@ export const holdThenMove = fc
     return ops;
   });
 
-/** Any sequence of the primitives and the operations around them, with the two scenarios mixed in. */
+/** Any sequence of the primitives and the operations around them, with the three scenarios mixed in. */
 export const xenSequences = fc
   .array(
     fc.oneof(
       { weight: 6, arbitrary: xenOperation.map((o) => [o]) },
       { weight: 1, arbitrary: bufferChain },
       { weight: 1, arbitrary: holdThenMove },
+      { weight: 1, arbitrary: revokeUnderHypercall },
     ),
     { maxLength: 20, size: 'medium' },
   )

@@ -10,8 +10,8 @@ import type { CaseLabel } from '../harness/suite.js';
 export const xenLabels: readonly CaseLabel<XenState>[] = [
   {
     name: 'revokeDuringHypercall',
-    description: 'Revoke takes a page away from a frontend while one of its hypercalls is using that page',
-    minShare: 0.005,
+    description: 'Revoke takes a page away from a frontend while a hypercall is using that page',
+    minShare: 0.2,
     test: ({ op, before, result }: Step<XenState>) => {
       if (op.op !== 'revoke' || !result.ok || result.value === 0) return false;
       const page = pageArg(op.args, 'page');
