@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Coverage } from './interpreter.js';
 import { SearchPool, type JobRef } from './parallel.js';
 import { suites } from './registry.js';
-import { mergeCoverage, nthBatch, planOf, plannedRuns, runsInBatch, search, type SearchOutcome } from './search.js';
+import { batchSeed, mergeCoverage, nthBatch, planOf, plannedRuns, runsInBatch, search, type SearchOutcome } from './search.js';
 import { modelTarget, mutantTarget } from './targets.js';
 
 const dmaPool = suites.find((s) => s.spec.name === 'dma-pool');
@@ -26,6 +26,27 @@ function essence(o: SearchOutcome): string {
     (_, v: unknown) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v),
   );
 }
+
+describe('batch seeds', () => {
+  it('neighbouring main seeds search different cases: no batch seed shared among the first 10 000 batches of seeds 1-5', () => {
+    const seen = new Map<number, string>();
+    const shared: string[] = [];
+    for (let seed = 1; seed <= 5; seed++)
+      for (let index = 0; index < 10_000; index++) {
+        const s = batchSeed(seed, index);
+        const other = seen.get(s);
+        if (other !== undefined && !other.startsWith(`${seed}/`)) shared.push(`${other} and ${seed}/${index}`);
+        seen.set(s, `${seed}/${index}`);
+      }
+    expect(shared).toEqual([]);
+  });
+
+  it('is a fixed function of (seed, index)', () => {
+    expect(batchSeed(7, 3)).toBe(batchSeed(7, 3));
+    expect(batchSeed(7, 3)).not.toBe(batchSeed(7, 4));
+    expect(batchSeed(7, 3)).not.toBe(batchSeed(8, 3));
+  });
+});
 
 describe('batch plans', () => {
   it('the shards of a search are disjoint and their union is the whole search', () => {

@@ -2,6 +2,7 @@
 import { hmmMigrationSpec, type HmmState } from '../../model/hmm-migration/index.js';
 import type { SubsystemSuite } from '../harness/suite.js';
 import { evictionCycle, hmmLifecycle, maquireSession } from './generators.js';
+import { evictionCycleLabels, hmmLifecycleLabels, maquireSessionLabels } from './labels.js';
 import { hmmMutants } from './mutants.js';
 
 const SEED = '003_af321b1ea2953044.txt';
@@ -15,6 +16,7 @@ export const hmmMigrationSuite: SubsystemSuite<HmmState> = {
       source: `${SEED} § page 迁移 (nv_migrate_vma), dmirror_device_evict_chunk, SYSCALL_DEFINE3(maquire)`,
       operations: hmmLifecycle,
       numRuns: 1000,
+      labels: hmmLifecycleLabels,
     },
     {
       name: 'maquireSession',
@@ -22,6 +24,7 @@ export const hmmMigrationSuite: SubsystemSuite<HmmState> = {
       source: `${SEED} § SYSCALL_DEFINE3(maquire)`,
       operations: maquireSession,
       numRuns: 600,
+      labels: maquireSessionLabels,
     },
     {
       name: 'evictionCycle',
@@ -29,6 +32,7 @@ export const hmmMigrationSuite: SubsystemSuite<HmmState> = {
       source: `${SEED} § dmirror_device_evict_chunk`,
       operations: evictionCycle,
       numRuns: 400,
+      labels: evictionCycleLabels,
     },
   ],
   mutants: hmmMutants,

@@ -70,10 +70,18 @@ export const createOp = fc
 const registerOp = (gpu: fc.Arbitrary<number>, faults: fc.Arbitrary<number[]>) => fc.record({ gpu, faults }).map((a) => op('registerGpu', a));
 const unregisterOp = (gpu: fc.Arbitrary<number>) => fc.record({ gpu }).map((a) => op('unregisterGpu', a));
 
+/**
+ * The CC GPU (gpu2) registered with its peers_to_release allocation failing, after its unregister buffer was taken:
+ * its fallible steps are the retain (0), the CC buffer (1) and peers_to_release (2). Random fault lists hit this
+ * exact step in only about 2% of cases.
+ */
+const ccRegistrationFailsHoldingBuffer = fc.constant(op('registerGpu', { gpu: 2, faults: [2] }));
+
 export const registrationOperation = fc.oneof(
-  { weight: 6, arbitrary: registerOp(anyGpu, registrationFaults) },
-  { weight: 3, arbitrary: unregisterOp(anyGpu) },
-  { weight: 1, arbitrary: fc.constant(op('mmShutdown', {})) },
+  { weight: 12, arbitrary: registerOp(anyGpu, registrationFaults) },
+  { weight: 1, arbitrary: ccRegistrationFailsHoldingBuffer },
+  { weight: 6, arbitrary: unregisterOp(anyGpu) },
+  { weight: 2, arbitrary: fc.constant(op('mmShutdown', {})) },
 );
 
 /** A VA space's life: created, then GPUs registered and unregistered, with faults and an mm teardown. */

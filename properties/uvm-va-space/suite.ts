@@ -3,6 +3,7 @@ import { uvmVaSpaceSpec, type VaSpaceState } from '../../model/uvm-va-space/inde
 import type { SubsystemSuite } from '../harness/suite.js';
 import { vaSpaceConcurrencyProperty, vaSpaceRaceMutants } from './concurrency.js';
 import { registrationLifecycle, sysmemLifecycle } from './generators.js';
+import { registrationLabels, sysmemLabels } from './labels.js';
 import { vaSpaceMutants } from './mutants.js';
 
 export const uvmVaSpaceSuite: SubsystemSuite<VaSpaceState> = {
@@ -14,6 +15,7 @@ export const uvmVaSpaceSuite: SubsystemSuite<VaSpaceState> = {
       source: '000_e4d5058719a42ede.txt § uvm_va_space_register_gpu; 003_af321b1ea2953044.txt § va_space_create',
       operations: registrationLifecycle,
       numRuns: 400,
+      labels: registrationLabels,
     },
     {
       name: 'sysmemAllocation',
@@ -21,6 +23,7 @@ export const uvmVaSpaceSuite: SubsystemSuite<VaSpaceState> = {
       source: '000_e4d5058719a42ede.txt § uvm_mem_alloc, mem_alloc_sysmem_dma_chunks, uvm_gpu_dma_alloc_page, mem_map_cpu_to_sysmem_kernel',
       operations: sysmemLifecycle,
       numRuns: 400,
+      labels: sysmemLabels,
     },
     vaSpaceConcurrencyProperty,
   ],
