@@ -71,5 +71,22 @@ export function defineSuiteTests(suite: AnySuite): void {
         expect(onMutant.run.violation?.invariant, `the saved case no longer catches ${ce.target}:\n${formatTrace(onMutant.run)}`).toBe(ce.violation.invariant);
       }
     });
+
+    // The traces are what a reader of a failure sees (arguments, results, injected faults, the state after each
+    // step, the violated invariant and its message): a change to any of them shows in this committed file.
+    // After an intended change: npx vitest run -u, and review the diff.
+    it(`traces match counterexamples/${name}/${TRACES_FILE}`, async () => {
+      const sections = files.map((f) => {
+        const file = relative(folder, f);
+        const ce = load(f);
+        const runs = [`On the specification:\n\n\`\`\`\n${formatTrace(replay(ce, 'model').run)}\n\`\`\``];
+        if (ce.target.startsWith('mutant:')) runs.push(`On ${ce.target}:\n\n\`\`\`\n${formatTrace(replay(ce, ce.target).run)}\n\`\`\``);
+        return `## ${file}\n\n${ce.property}, found on ${ce.target}.\n\n${runs.join('\n\n')}\n`;
+      });
+      const header = `# Traces of the saved ${name} cases\n\nEach saved case replayed on the specification and on the target it was found on. Written by the\ntests; \`npx vitest run -u\` rewrites it after an intended change of a trace.\n`;
+      await expect([header, ...sections].join('\n')).toMatchFileSnapshot(join(folder, TRACES_FILE));
+    });
   });
 }
+
+const TRACES_FILE = 'TRACES.md';
