@@ -14,6 +14,12 @@ export type Picked<C extends Choices> = { -readonly [K in keyof C]: C[K][number]
 /** Spaces up to this many combinations are tabulated (a few MB at most). */
 const TABLE_LIMIT = 1 << 15;
 
+/** The context of a generated value: which part of a union it came from (0 alone) and each field's choice. */
+interface Drawn {
+  readonly part: number;
+  readonly digits: readonly number[];
+}
+
 class EnumeratedRecord<C extends Choices, T> extends fc.Arbitrary<T> {
   private readonly names: readonly (keyof C & string)[];
   private readonly sizes: readonly number[];
@@ -27,6 +33,7 @@ class EnumeratedRecord<C extends Choices, T> extends fc.Arbitrary<T> {
   constructor(
     private readonly choices: C,
     private readonly finish: (picked: Picked<C>) => T,
+    private readonly part = 0,
   ) {
     super();
     this.names = Object.keys(choices);
@@ -34,6 +41,11 @@ class EnumeratedRecord<C extends Choices, T> extends fc.Arbitrary<T> {
     this.combinations = this.sizes.reduce((a, b) => a * b, 1);
     if (this.sizes.some((n) => n === 0)) throw new Error('enumeratedRecord: every field needs at least one choice');
     if (!Number.isSafeInteger(this.combinations) || this.combinations > 2 ** 31) throw new Error('enumeratedRecord: more than 2^31 combinations');
+  }
+
+  /** The same record as part `part` of a union (its values say so in their context). */
+  asPart(part: number): EnumeratedRecord<C, T> {
+    return new EnumeratedRecord(this.choices, this.finish, part);
   }
 
   override generate(mrng: fc.Random): fc.Value<T> {
@@ -55,14 +67,13 @@ class EnumeratedRecord<C extends Choices, T> extends fc.Arbitrary<T> {
     return this.valueAt(digits);
   }
 
-  /** The context of a value is its digits: the index of each field's choice. */
   private valueAt(digits: readonly number[]): fc.Value<T> {
     const picked: Record<string, unknown> = {};
     for (let k = 0; k < this.names.length; k++) {
       const name = this.names[k] as keyof C & string;
       picked[name] = (this.choices[name] as readonly unknown[])[digits[k] as number];
     }
-    return new fc.Value(this.finish(picked as Picked<C>), digits);
+    return new fc.Value(this.finish(picked as Picked<C>), { part: this.part, digits } satisfies Drawn);
   }
 
   override canShrinkWithoutContext(value: unknown): value is T {
@@ -72,8 +83,8 @@ class EnumeratedRecord<C extends Choices, T> extends fc.Arbitrary<T> {
   }
 
   override shrink(_value: T, context: unknown): fc.Stream<fc.Value<T>> {
-    if (!Array.isArray(context)) return fc.Stream.nil();
-    const digits = context as readonly number[];
+    if (typeof context !== 'object' || context === null || !('digits' in context)) return fc.Stream.nil();
+    const { digits } = context as Drawn;
     const valueAt = (d: readonly number[]) => this.valueAt(d);
     function* simpler(): Generator<fc.Value<T>> {
       for (let k = 0; k < digits.length; k++) {
@@ -88,27 +99,24 @@ class EnumeratedRecord<C extends Choices, T> extends fc.Arbitrary<T> {
   }
 }
 
-/** A value of one of several enumerated records, and which one: the context of a union's value. */
-interface UnionContext {
-  readonly part: number;
-  readonly digits: unknown;
-}
-
 class EnumeratedUnion<T> extends fc.Arbitrary<T> {
   private readonly totalWeight: number;
+  private readonly weights: readonly number[];
+  private readonly records: readonly EnumeratedRecord<Choices, T>[];
 
-  constructor(private readonly parts: readonly { readonly weight: number; readonly arbitrary: EnumeratedRecord<Choices, T> }[]) {
+  constructor(parts: readonly { readonly weight: number; readonly arbitrary: EnumeratedRecord<Choices, T> }[]) {
     super();
     if (parts.length === 0 || parts.some((p) => !Number.isInteger(p.weight) || p.weight < 1)) throw new Error('enumeratedOneOf: give at least one part, each with a positive integer weight');
-    this.totalWeight = parts.reduce((n, p) => n + p.weight, 0);
+    this.weights = parts.map((p) => p.weight);
+    this.records = parts.map((p, k) => p.arbitrary.asPart(k));
+    this.totalWeight = this.weights.reduce((n, w) => n + w, 0);
   }
 
   override generate(mrng: fc.Random): fc.Value<T> {
     let r = mrng.nextInt(0, this.totalWeight - 1);
     let part = 0;
-    while (r >= (this.parts[part] as { weight: number }).weight) r -= (this.parts[part++] as { weight: number }).weight;
-    const value = (this.parts[part] as { arbitrary: EnumeratedRecord<Choices, T> }).arbitrary.generate(mrng);
-    return new fc.Value(value.value_, { part, digits: value.context } satisfies UnionContext);
+    while (r >= (this.weights[part] as number)) r -= this.weights[part++] as number;
+    return (this.records[part] as EnumeratedRecord<Choices, T>).generate(mrng);
   }
 
   override canShrinkWithoutContext(value: unknown): value is T {
@@ -118,9 +126,8 @@ class EnumeratedUnion<T> extends fc.Arbitrary<T> {
 
   override shrink(value: T, context: unknown): fc.Stream<fc.Value<T>> {
     if (typeof context !== 'object' || context === null || !('part' in context)) return fc.Stream.nil();
-    const { part, digits } = context as UnionContext;
-    const arbitrary = (this.parts[part] as { arbitrary: EnumeratedRecord<Choices, T> }).arbitrary;
-    return arbitrary.shrink(value, digits).map((v) => new fc.Value(v.value_, { part, digits: v.context } satisfies UnionContext));
+    const record = this.records[(context as Drawn).part];
+    return record === undefined ? fc.Stream.nil() : record.shrink(value, context);
   }
 }
 

@@ -2,7 +2,7 @@
 // adapter around an external implementation) and checks invariants after every step. Search, replay, the
 // mutant checks and conformance all run through here.
 
-import { FaultPlan, type FaultRecord } from '../../model/common/faults.js';
+import { FaultPlan, NO_FAULTS, type FaultRecord } from '../../model/common/faults.js';
 import type { Result } from '../../model/common/result.js';
 import type { Invariant, Model, SubsystemSpec } from '../../model/common/spec.js';
 import type { Operation } from '../../model/common/values.js';
@@ -76,7 +76,7 @@ export function execute<S>(
       continue;
     }
     const before = spec.snapshot(state);
-    const faults = new FaultPlan((op.args['faults'] as readonly number[] | undefined) ?? []);
+    const faults = new FaultPlan((op.args['faults'] as readonly number[] | undefined) ?? NO_FAULTS);
     let result: Result;
     try {
       result = model.apply(state, op, faults);
