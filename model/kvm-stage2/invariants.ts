@@ -79,6 +79,17 @@ export const stage2Invariants: readonly Invariant<Stage2State>[] = [
     },
   },
   {
+    // 002, case 2 says such memory is never *cacheable*, not never mapped: mmu.c checks MTE only for a mapping that
+    // will be cacheable (!s2_force_noncacheable), so device memory the VMA maps non-cacheable stays mappable.
+    name: 'mteRefusesOnlyCacheableMappings',
+    source: `${SEED} § "2. Configurations where VM_MTE_ALLOWED is not set and KVM_CAP_ARM_MTE is enabled"; ${MMU} user_mem_abort (!s2_force_noncacheable && kvm_has_mte)`,
+    check: ({ op, result }) => {
+      const f = facts(op);
+      if (op.op !== 'fault' || f === undefined || f.pfnHasStructPage || f.pgprot === 'normal' || op.args['access'] === 'exec') return undefined;
+      return result.ok ? undefined : `a non-exec fault on device memory the VMA maps ${f.pgprot} was refused with ${result.error}${op.args['vmMte'] === true ? ' (MTE only concerns cacheable mappings)' : ''}`;
+    },
+  },
+  {
     // 002, "Executable faults should thus be allowed on the memory determined as Normal cacheable"; mmu.c -ENOEXEC.
     name: 'execOnlyWhereTheSourceAllowsIt',
     source: `${SEED} § "Executable faults should thus be allowed on the memory determined as Normal cacheable"; ${MMU} user_mem_abort (-ENOEXEC)`,

@@ -2,7 +2,7 @@
 // review rounds of 002 and its successors, and names the invariant that must catch it.
 
 import type { DeviceRegion, HostVma, MemType } from '../../model/nvgrace-gpu/host-mapping.js';
-import { KvmStage2Model, type FaultInput, type GuestAttr, type PfnmapPolicy, type Stage2State } from '../../model/kvm-stage2/index.js';
+import { KvmStage2Model, type FaultInput, type FaultOutcome, type GuestAttr, type HostCaps, type PfnmapPolicy, type Stage2State } from '../../model/kvm-stage2/index.js';
 import type { MutantDef } from '../harness/suite.js';
 
 /** The VMA's Normal pgprot is trusted without checking for FWB (and DIC): the v1-era behaviour. */
@@ -63,6 +63,42 @@ class VmIoForcesNoncacheable extends KvmStage2Model {
   }
 }
 
+/** 002's wording taken literally: FWB alone allows a cacheable PFNMAP (the merged code also needs CACHE_DIC). */
+class FwbAloneAllowsCacheablePfnmap extends KvmStage2Model {
+  override supportsCacheablePfnmap(caps: HostCaps): boolean {
+    return caps.fwb;
+  }
+}
+
+/** The MTE check made before the memory type is known: device memory mapped non-cacheable is refused in an MTE VM. */
+class MteCheckedForEveryMapping extends KvmStage2Model {
+  override userMemAbort(input: FaultInput): FaultOutcome {
+    const mteError = this.mteCheck(input);
+    return mteError !== undefined ? { ok: false, error: mteError } : super.userMemAbort(input);
+  }
+}
+
+/** KVM_PGTABLE_PROT_X set on every entry, not only for exec faults and cacheable memory with CACHE_DIC. */
+class ExecPermissionOnEveryEntry extends KvmStage2Model {
+  override execPermission(): boolean {
+    return true;
+  }
+}
+
+/** kvm_arch_prepare_memory_region forgets the cacheable-PFNMAP check: the memslot is accepted without FWB and DIC. */
+class MemslotSkipsPfnmapCheck extends KvmStage2Model {
+  override prepareMemoryRegion(vma: HostVma, hostCaps: HostCaps, vmMte: boolean): string | undefined {
+    return super.prepareMemoryRegion({ ...vma, flags: { ...vma.flags, pfnmap: false } }, hostCaps, vmMte);
+  }
+}
+
+/** kvm_arch_prepare_memory_region forgets the VM_MTE_ALLOWED check of an MTE VM. */
+class MemslotSkipsMteCheck extends KvmStage2Model {
+  override prepareMemoryRegion(vma: HostVma, hostCaps: HostCaps): string | undefined {
+    return super.prepareMemoryRegion(vma, hostCaps, false);
+  }
+}
+
 const mutant = (name: string, breaks: string, description: string, Model: new () => KvmStage2Model): MutantDef<Stage2State> => ({
   name,
   breaks,
@@ -80,5 +116,10 @@ export const stage2Mutants: readonly MutantDef<Stage2State>[] = [
   mutant('combineIgnoresFwb', 'guestCannotOverrideCacheabilityWithFwb', 'stage 1 and 2 combined without regard to FWB', CombineIgnoresFwb),
   mutant('combineWeakerWins', 'noMismatchedCacheabilityAlias', 'without FWB the less restrictive attribute wins', CombineWeakerWins),
   mutant('nvgraceMapsResmemCacheable', 'resmemIsNeverCacheableInTheGuest', 'the nvgrace mmap maps resmem cacheable', NvgraceMapsResmemCacheable),
+  mutant('fwbAloneAllowsCacheablePfnmap', 'cacheableOnlyWithFwb', "002's wording taken literally: FWB without CACHE_DIC allows a cacheable PFNMAP", FwbAloneAllowsCacheablePfnmap),
+  mutant('mteCheckedForEveryMapping', 'mteRefusesOnlyCacheableMappings', 'the MTE check refuses device memory mapped non-cacheable too', MteCheckedForEveryMapping),
+  mutant('execPermissionOnEveryEntry', 'execOnlyWhereTheSourceAllowsIt', 'every stage-2 entry is executable, Device and Normal-NC ones included', ExecPermissionOnEveryEntry),
+  mutant('memslotSkipsPfnmapCheck', 'cacheableOnlyWithFwb', 'a cacheable PFNMAP memslot is accepted without FWB and DIC', MemslotSkipsPfnmapCheck),
+  mutant('memslotSkipsMteCheck', 'mteWithoutMteAllowedIsNeverCacheable', 'a memslot without VM_MTE_ALLOWED is accepted in an MTE VM', MemslotSkipsMteCheck),
   mutant('vmIoForcesNoncacheable', 'usememIsCacheableInTheGuestWithFwb', "002's literal rule: VM_IO forces non-cacheable, so usemem is uncached in the guest", VmIoForcesNoncacheable),
 ];
