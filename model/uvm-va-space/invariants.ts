@@ -11,6 +11,7 @@ import {
   gpuProc,
   gpuProcBit,
   isRegistered,
+  liveMems,
   NVLINK_PEER_PAIRS,
   pairBit,
   PROC_COUNT,
@@ -460,4 +461,41 @@ export const vaSpaceInvariants: readonly Invariant<VaSpaceState>[] = [
       return undefined;
     },
   },
+  {
+    // 000, uvm_mem_map_cpu_kernel / uvm_mem_map_gpu_kernel ("mem_set_mapped_on_*": a no-op when already mapped) and
+    // uvm_mem.c's unmap and free calls: a call that succeeds leaves the allocation as it asked, on the processor it named.
+    name: 'mappingCallsDoWhatTheyAsk',
+    source: `${S000} § uvm_mem_map_cpu_kernel, uvm_mem_map_gpu_kernel; uvm_mem.c uvm_mem_unmap_cpu_kernel, uvm_mem_unmap_gpu_kernel, uvm_mem_unmap_gpu_phys, uvm_mem_free`,
+    check: ({ op, before, after, result }) => {
+      if (!result.ok || !MEM_CALLS.has(op.op)) return undefined;
+      const ids = liveMems(before);
+      const id = ids[(op.args['slot'] as number) % ids.length];
+      if (id === undefined) return undefined;
+      const m = after.mem.mems.get(id);
+      if (op.op === 'memFree') return m === undefined ? undefined : `m${id} is still allocated after memFree returned OK`;
+      if (m === undefined) return `m${id} is gone after ${op.op} returned OK`;
+      const g = op.args['gpu'] as number;
+      const bit = 1 << g;
+      const where = op.op === 'memMapCpu' || op.op === 'memUnmapCpu' ? '' : `on ${gpuName(g)}`;
+      switch (op.op) {
+        case 'memMapCpu':
+          return m.cpuKernelMapped ? undefined : `m${id} is not mapped on the CPU after memMapCpu returned OK`;
+        case 'memUnmapCpu':
+          return m.cpuKernelMapped ? `m${id} is still mapped on the CPU after memUnmapCpu` : undefined;
+        case 'memMapGpu':
+          if ((m.kernelMappedOn & bit) === 0) return `m${id} has no kernel mapping ${where} after memMapGpu returned OK`;
+          return g === m.dmaOwner || (m.mappedOnPhys & bit) !== 0 ? undefined : `m${id} is kernel-mapped ${where} without being mapped there physically`;
+        case 'memUnmapGpu':
+          return (m.kernelMappedOn & bit) === 0 ? undefined : `m${id} is still kernel-mapped ${where} after memUnmapGpu`;
+        default:
+          // On the DMA owner the call does nothing: that mapping is dma_alloc_coherent's and goes with the pages
+          // (uvm_mem.c returns before the kernel unmap, although uvm_mem.h says a physical unmap clears them all).
+          if (g === m.dmaOwner) return undefined;
+          if ((m.kernelMappedOn & bit) !== 0) return `m${id} is still kernel-mapped ${where} after memUnmapGpuPhys`;
+          return (m.mappedOnPhys & bit) === 0 ? undefined : `m${id} is still mapped physically ${where} after memUnmapGpuPhys`;
+      }
+    },
+  },
 ];
+
+const MEM_CALLS = new Set(['memMapCpu', 'memUnmapCpu', 'memMapGpu', 'memUnmapGpu', 'memUnmapGpuPhys', 'memFree']);

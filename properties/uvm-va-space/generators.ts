@@ -106,8 +106,9 @@ export const memOperation = fc.oneof(
   { weight: 2, arbitrary: fc.record({ slot, faults: memFaults }).map((a) => op('memMapCpu', a)) },
   { weight: 1, arbitrary: fc.record({ slot }).map((a) => op('memUnmapCpu', a)) },
   { weight: 5, arbitrary: fc.record({ slot, gpu: mappingGpu, faults: memFaults }).map((a) => op('memMapGpu', a)) },
-  { weight: 1, arbitrary: fc.record({ slot, gpu: mappingGpu }).map((a) => op('memUnmapGpu', a)) },
-  { weight: 1, arbitrary: fc.record({ slot, gpu: mappingGpu }).map((a) => op('memUnmapGpuPhys', a)) },
+  // Unmaps as often as CPU maps: an unmap only does something when it names a GPU the allocation is mapped on.
+  { weight: 2, arbitrary: fc.record({ slot, gpu: mappingGpu }).map((a) => op('memUnmapGpu', a)) },
+  { weight: 2, arbitrary: fc.record({ slot, gpu: mappingGpu }).map((a) => op('memUnmapGpuPhys', a)) },
   { weight: 3, arbitrary: fc.record({ slot }).map((a) => op('memFree', a)) },
 );
 

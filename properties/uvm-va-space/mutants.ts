@@ -251,6 +251,36 @@ class FreeSkipsVunmap extends UvmMemOps {
   }
 }
 
+// ----- the mapping calls -----
+
+/** uvm_mem_map_cpu_kernel returns success without the vmap. */
+class MapCpuReturnsWithoutVmap extends UvmVaSpaceModel {
+  override memMapCpu(): Result {
+    return ok();
+  }
+}
+
+/** uvm_mem_unmap_gpu_kernel is skipped: the call returns with the PTEs still in place. */
+class UnmapGpuKeepsPtes extends UvmVaSpaceModel {
+  override memUnmapGpu(s: VaSpaceState, _id: MemId, g: GpuIndex): Result {
+    return this.gpuUsable(s, g) ? ok() : super.memUnmapGpu(s, _id, g);
+  }
+}
+
+/** uvm_mem_unmap_gpu_phys drops the kernel mapping but keeps the IOMMU mappings. */
+class UnmapGpuPhysKeepsIommu extends UvmVaSpaceModel {
+  override memUnmapGpuPhys(s: VaSpaceState, id: MemId, g: GpuIndex): Result {
+    return this.memUnmapGpu(s, id, g);
+  }
+}
+
+/** uvm_mem_free returns before freeing (a refcount taken twice, say): the allocation stays. */
+class FreeKeepsAllocation extends UvmVaSpaceModel {
+  override memFree(): Result {
+    return ok();
+  }
+}
+
 const mutant = (
   name: string,
   property: 'registration' | 'sysmemAllocation',
@@ -285,5 +315,9 @@ export const vaSpaceMutants: readonly MutantDef<VaSpaceState>[] = [
   mutant('cpuMappingLeftEncrypted', 'sysmemAllocation', 'cpuMappingIsDecryptedUnderEncryption', 3, 'the kernel CPU mapping keeps PAGE_KERNEL under SEV', withMemOps(CpuMappingLeftEncrypted)),
   mutant('freeSkipsGpuUnmap', 'sysmemAllocation', 'noMappingOutlivesItsMemory', 5, 'uvm_mem_free does not unmap the kernel GPU mappings', withMemOps(FreeSkipsGpuUnmap)),
   mutant('freeSkipsVunmap', 'sysmemAllocation', 'noMappingOutlivesItsMemory', 4, 'uvm_mem_free does not unmap the kernel CPU mapping', withMemOps(FreeSkipsVunmap)),
+  mutant('mapCpuReturnsWithoutVmap', 'sysmemAllocation', 'mappingCallsDoWhatTheyAsk', 4, 'uvm_mem_map_cpu_kernel succeeds without the vmap', MapCpuReturnsWithoutVmap),
+  mutant('unmapGpuKeepsPtes', 'sysmemAllocation', 'mappingCallsDoWhatTheyAsk', 5, 'uvm_mem_unmap_gpu_kernel returns with the PTEs in place', UnmapGpuKeepsPtes),
+  mutant('unmapGpuPhysKeepsIommu', 'sysmemAllocation', 'mappingCallsDoWhatTheyAsk', 6, 'uvm_mem_unmap_gpu_phys keeps the IOMMU mappings', UnmapGpuPhysKeepsIommu),
+  mutant('freeKeepsAllocation', 'sysmemAllocation', 'mappingCallsDoWhatTheyAsk', 4, 'uvm_mem_free returns without freeing', FreeKeepsAllocation),
   mutant('unregisterKeepsMemMappings', 'sysmemAllocation', 'noMappingOnUnregisteredGpu', 6, 'unregister_gpu leaves the allocations mapped on the GPU', UnregisterKeepsMemMappings),
 ];
