@@ -26,6 +26,7 @@ const propertySuite = [
   ...mutationSubsystems.map((name) => `properties/${name}/**/*.test.ts`),
   'properties/harness/registry.test.ts',
   'properties/harness/adequacy.test.ts',
+  'properties/harness/roundtrip.test.ts',
 ];
 
 export default defineConfig({
