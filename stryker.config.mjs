@@ -22,7 +22,7 @@ export default {
   clearTextReporter: { allowColor: false, logTests: false, maxTestsToLog: 0, reportScoreTable: true, reportMutants: true },
   tempDirName: 'node_modules/.stryker-tmp',
   cleanTempDir: true,
-  // The scheduled run fails when the score of model/ falls below `break`: dma-pool and uvm-mem measured 75.6 %
-  // (docs/mutation-survivors.md); set a margin under that until the first full run of model/ is in.
-  thresholds: { high: 90, low: 75, break: 65 },
+  // The scheduled run fails when the score of model/ falls below `break`: measured 78.6 % over all of model/ (each
+  // subsystem with its own tests; docs/mutation-survivors.md), so a drop of about five points fails it.
+  thresholds: { high: 90, low: 80, break: 73 },
 };
