@@ -27,6 +27,7 @@ const propertySuite = [
   'properties/harness/registry.test.ts',
   'properties/harness/adequacy.test.ts',
   'properties/harness/roundtrip.test.ts',
+  'properties/harness/faults.test.ts',
 ];
 
 export default defineConfig({
