@@ -36,15 +36,31 @@ export interface Model<S> {
   apply(state: S, op: Operation, faults: FaultPlan): Result;
 }
 
+/**
+ * A specification is of an upstream version: where upstream changed a rule, each behaviour is a version of the
+ * subsystem, selected with `--spec-version` and recorded in every saved case.
+ */
+export interface SpecVersion {
+  /** Short, unique within the subsystem, as typed after `--spec-version` (e.g. `uvm-580`). */
+  readonly name: string;
+  /** The upstream releases (or commit range) whose behaviour this version specifies. */
+  readonly upstream: string;
+  /** The upstream releases this version was checked against, and how (read, or conformed with `npm run upstream`). */
+  readonly checkedAgainst: string;
+}
+
 export interface SubsystemSpec<S> {
   readonly name: string;
   readonly title: string;
+  /** The upstream versions specified; the first is the default (the current upstream behaviour). */
+  readonly versions: readonly SpecVersion[];
   /** Source documents, by file name under shared/seeds. */
   readonly sources: readonly string[];
   /** Every operation and its arguments: what a saved case is checked against. */
   readonly signatures: { readonly [op: string]: Signature };
   readonly invariants: readonly Invariant<S>[];
-  createModel(): Model<S>;
+  /** The model of one version (a name from `versions`; the default version when omitted). */
+  createModel(version?: string): Model<S>;
   /** An independent copy of a state, for `Step.before`. */
   snapshot(state: S): S;
   /** The part of the state a trace shows after each step: short, in the kernel's own terms. */

@@ -9,6 +9,7 @@ import type { PoolState } from './state.js';
 export const dmaPoolSpec: SubsystemSpec<PoolState> = {
   name: 'dma-pool',
   title: 'UVM Confidential-Computing DMA staging-buffer pool',
+  versions: [{ name: 'uvm-575', upstream: 'open-gpu-kernel-modules 550.x-575.x: the CC DMA staging buffer holds 4 KiB pages (uvm_conf_computing.c)', checkedAgainst: 'read against 575.51.02' }],
   sources: ['000_e4d5058719a42ede.txt'],
   signatures: { ...poolSignatures, ...poolTaskSignatures },
   invariants: concurrentPoolInvariants,

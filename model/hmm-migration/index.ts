@@ -7,6 +7,7 @@ import { describeHmm, snapshotHmm, type HmmState } from './state.js';
 export const hmmMigrationSpec: SubsystemSpec<HmmState> = {
   name: 'hmm-migration',
   title: 'HMM migration (migrate_vma), device-private chunk eviction and maquire',
+  versions: [{ name: 'linux-6.12', upstream: 'Linux mm/migrate_device.c and lib/test_hmm.c', checkedAgainst: 'read' }],
   sources: ['003_af321b1ea2953044.txt'],
   signatures: hmmSignatures,
   invariants: hmmInvariants,

@@ -7,6 +7,7 @@ import { describeNvgrace, snapshotNvgrace, type NvgraceState } from './state.js'
 export const nvgraceGpuSpec: SubsystemSpec<NvgraceState> = {
   name: 'nvgrace-gpu',
   title: 'vfio/nvgrace-gpu: fake BARs over Grace Hopper coherent device memory',
+  versions: [{ name: 'linux-6.12', upstream: 'Linux drivers/vfio/pci/nvgrace-gpu/main.c as merged', checkedAgainst: 'read' }],
   sources: ['001_d5d5d944b120b211.txt'],
   signatures: nvgraceSignatures,
   invariants: nvgraceInvariants,

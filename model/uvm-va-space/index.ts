@@ -9,6 +9,7 @@ import type { VaSpaceState } from './state.js';
 export const uvmVaSpaceSpec: SubsystemSpec<VaSpaceState> = {
   name: 'uvm-va-space',
   title: 'UVM VA space: GPU registration and sysmem DMA allocations',
+  versions: [{ name: 'uvm-575', upstream: 'open-gpu-kernel-modules 550.x-575.x (uvm_va_space.c, uvm_mem.c)', checkedAgainst: 'read against commit 41595798880394d9c6fa5e76b37ffc1bc428cfb2' }],
   sources: ['000_e4d5058719a42ede.txt', '003_af321b1ea2953044.txt'],
   signatures: { ...vaSpaceSignatures, ...vaSpaceTaskSignatures },
   invariants: concurrentVaSpaceInvariants,

@@ -9,6 +9,7 @@ import type { XenState } from './state.js';
 export const xenPrimitivesSpec: SubsystemSpec<XenState> = {
   name: 'xen-primitives',
   title: 'Xen memory primitives for GPU virtualization (Map, Revoke, Steal, Return)',
+  versions: [{ name: 'proposal', upstream: 'the design proposal of seed 004 (the primitives are not upstream)', checkedAgainst: 'read' }],
   sources: ['004_a962dd2d5e662cda.txt'],
   signatures: { ...xenSignatures, ...xenTaskSignatures },
   invariants: concurrentXenInvariants,

@@ -368,6 +368,7 @@ export function conformanceSuite<S>(suite: SubsystemSuite<S>): SubsystemSuite<Co
   const wrapped: SubsystemSpec<ConformState<S>> = {
     name: spec.name,
     title: spec.title,
+    versions: spec.versions,
     sources: spec.sources,
     signatures: spec.signatures,
     invariants: conformanceInvariants(spec),

@@ -48,8 +48,10 @@ export interface MutantDef<S> {
   readonly breaks: string;
   /** Length of the shortest operation list that exposes the bug, for comparison with what shrinking reaches. */
   readonly minimalLength: number;
-  /** The specification with exactly one operation overridden. */
-  readonly createModel: () => Model<S>;
+  /** The specification with exactly one operation overridden, of the given version (the default when omitted). */
+  readonly createModel: (version?: string) => Model<S>;
+  /** The specification versions whose model this bug is seeded into and must be caught on; the default version alone when omitted. */
+  readonly versions?: readonly string[];
 }
 
 /**
@@ -57,13 +59,14 @@ export interface MutantDef<S> {
  * `const mutant = mutantOf<S>('property'); mutant(name, breaks, minimalLength, description, ModelSubclass)`.
  */
 export function mutantOf<S>(property: string) {
-  return (name: string, breaks: string, minimalLength: number, description: string, Model: new () => Model<S>): MutantDef<S> => ({
+  return (name: string, breaks: string, minimalLength: number, description: string, Model: new (version?: string) => Model<S>, versions?: readonly string[]): MutantDef<S> => ({
     name,
     property,
     breaks,
     minimalLength,
     description,
-    createModel: () => new Model(),
+    createModel: (version?: string) => new Model(version),
+    ...(versions === undefined ? {} : { versions }),
   });
 }
 
