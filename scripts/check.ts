@@ -14,7 +14,7 @@ import { suites } from '../properties/harness/registry.js';
 import { DEFAULT_BATCH, DEFAULT_POLISH, planOf, plannedRuns, search, selectInvariants, type SearchOutcome, type Shard } from '../properties/harness/search.js';
 import { save, type Counterexample, FORMAT } from '../properties/harness/store.js';
 import type { AnySuite, PropertyDef } from '../properties/harness/suite.js';
-import { modelTarget, mutantTarget, type Target } from '../properties/harness/targets.js';
+import { defaultVersion, hasVersion, modelTarget, mutantTarget, mutantVersions, versionNames, type Target } from '../properties/harness/targets.js';
 import { formatTrace } from '../properties/harness/trace.js';
 import { EXIT, main, parseInteger, resolveProperty, resolveSuite, usageError } from './cli.js';
 
@@ -22,6 +22,8 @@ const HELP = `usage: npm run check -- [options]
 
   --subsystem S   only this subsystem            --property P   only this property (needs --subsystem)
   --mutant M      search a seeded bug instead of the specification (needs --subsystem)
+  --spec-version V  the specification version to search (needs --subsystem; default: the subsystem's first,
+                  the current upstream behaviour); \`all\` searches every version (every version a mutant is seeded into)
   --runs N        runs per property (default: 10 x the property's npm-test budget)
   --time SECONDS  stop each property after its share of this time (runs unbounded unless --runs is given)
   --seed N        the seed (default: random; always printed first)
@@ -31,7 +33,7 @@ const HELP = `usage: npm run check -- [options]
   --shard I/N     run only part I of N of the search (1 <= I <= N): the N parts together are exactly the whole search
   --polish N      after a violation, search N more batches for a shorter case and keep the shortest (default ${DEFAULT_POLISH})
   --json          machine-readable result on stdout (human lines go to stderr)
-  --list          list subsystems, properties and mutants (with --json: as data)
+  --list          list subsystems, versions, properties, invariants and mutants (with --json: as data)
 
 Exit status: 0 nothing found, 1 a violation was found (printed and saved), 2 usage error, 130 interrupted.`;
 
@@ -52,19 +54,28 @@ function listing(json: boolean): string {
     return JSON.stringify({
       subsystems: suites.map((s) => ({
         name: s.spec.name,
-        properties: s.properties.map((p) => ({ name: p.name, source: p.source })),
-        mutants: s.mutants.map((m) => ({ name: m.name, property: m.property })),
+        title: s.spec.title,
+        versions: s.spec.versions.map((v) => ({ name: v.name, upstream: v.upstream, checkedAgainst: v.checkedAgainst })),
+        properties: s.properties.map((p) => ({ name: p.name, source: p.source, numRuns: p.numRuns })),
+        invariants: s.spec.invariants.map((i) => ({ name: i.name, source: i.source })),
+        mutants: s.mutants.map((m) => ({ name: m.name, property: m.property, breaks: m.breaks, versions: mutantVersions(s, m.name) })),
       })),
     });
   }
   const lines: string[] = [];
   for (const s of suites) {
     lines.push(`${s.spec.name}: ${s.spec.title}`);
+    for (const [i, v] of s.spec.versions.entries()) lines.push(`  version ${v.name}${i === 0 ? ' (default)' : ''}: ${v.upstream}; checked against ${v.checkedAgainst}`);
     for (const p of s.properties) lines.push(`  property ${p.name} (${p.numRuns} runs in npm test): ${p.source}`);
     for (const i of s.spec.invariants) lines.push(`  invariant ${i.name}: ${i.source}`);
-    for (const m of s.mutants) lines.push(`  mutant ${m.name} -> ${m.breaks}: ${m.description}`);
+    for (const m of s.mutants) lines.push(`  mutant ${m.name} -> ${m.breaks}${m.versions ? ` [${m.versions.join(', ')}]` : ''}: ${m.description}`);
   }
   return lines.join('\n');
+}
+
+/** ` (version V)` where the subsystem has more than one version, so a reader knows which rules were searched. */
+function versionTag(job: Job): string {
+  return job.suite.spec.versions.length > 1 ? ` (version ${job.target.version})` : '';
 }
 
 function progressLine(job: Job, runsDone: number, total: number, elapsedMs: number, timeLimitMs?: number, base = 0): string {
@@ -94,6 +105,7 @@ await main(async () => {
       seed: { type: 'string' },
       time: { type: 'string' },
       mutant: { type: 'string' },
+      'spec-version': { type: 'string' },
       out: { type: 'string', default: 'counterexamples' },
       start: { type: 'string' },
       workers: { type: 'string' },
@@ -123,6 +135,8 @@ await main(async () => {
   if (startRun % DEFAULT_BATCH !== 0) usageError(`--start must be a multiple of ${DEFAULT_BATCH} (as printed on interrupt)`);
   if ((values.property !== undefined || values.mutant !== undefined) && values.subsystem === undefined)
     usageError('--property and --mutant need --subsystem');
+  const specVersion = values['spec-version'];
+  if (specVersion !== undefined && specVersion !== 'all' && values.subsystem === undefined) usageError('--spec-version needs --subsystem (or is `all`)');
   const workers = parseInteger('workers', values.workers, 1) ?? defaultWorkers();
   const polish = parseInteger('polish', values.polish, 0) ?? DEFAULT_POLISH;
   let shard: Shard | undefined;
@@ -136,15 +150,21 @@ await main(async () => {
   const chosen = values.subsystem !== undefined ? [resolveSuite(values.subsystem)] : suites;
   const jobs: Job[] = [];
   for (const suite of chosen) {
-    let target = modelTarget(suite);
+    if (specVersion !== undefined && specVersion !== 'all' && !hasVersion(suite, specVersion))
+      usageError(`unknown specification version "${specVersion.slice(0, 80)}" of ${suite.spec.name}; valid: ${versionNames(suite).join(', ')}, all`);
+    let targets = (specVersion === 'all' ? versionNames(suite) : [specVersion ?? defaultVersion(suite)]).map((v) => modelTarget(suite, v));
     let properties = suite.properties;
     if (values.mutant !== undefined) {
       const mutant = suite.mutants.find((m) => m.name === values.mutant);
       if (mutant === undefined) usageError(`unknown mutant "${values.mutant}" of ${suite.spec.name}; valid: ${suite.mutants.map((m) => m.name).join(', ')}`);
-      target = mutantTarget(suite, mutant.name) as Target;
+      const seededInto = mutantVersions(suite, mutant.name);
+      if (specVersion !== undefined && specVersion !== 'all' && !seededInto.includes(specVersion))
+        usageError(`mutant ${mutant.name} is seeded into version${seededInto.length === 1 ? '' : 's'} ${seededInto.join(', ')} of ${suite.spec.name}, not ${specVersion}`);
+      const versions = specVersion === 'all' ? seededInto : [specVersion ?? (seededInto[0] as string)];
+      targets = versions.map((v) => mutantTarget(suite, mutant.name, v) as Target);
       properties = [resolveProperty(suite, values.property ?? mutant.property)];
     } else if (values.property !== undefined) properties = [resolveProperty(suite, values.property)];
-    for (const property of properties) jobs.push({ suite, property, target });
+    for (const target of targets) for (const property of properties) jobs.push({ suite, property, target });
   }
 
   const seed = seedArg ?? ((Math.random() * 0x7fffffff) | 0);
@@ -155,6 +175,7 @@ await main(async () => {
 
   let interrupted = false;
   const onSigint = () => {
+    process.stderr.write(`DEBUG SIGINT ${Date.now()}\n`);
     if (interrupted) process.exit(EXIT.interrupted);
     interrupted = true;
     process.stderr.write('\ninterrupt: stopping after the current batch (Ctrl-C again to abort at once)\n');
@@ -186,7 +207,7 @@ await main(async () => {
       const shown = shard ? plannedRuns(planOf({ runs: total, startRun: jobStart, shard })) : total;
       let lastPlain = Date.now();
       human(`${job.suite.spec.name}/${job.property.name}: ${Number.isFinite(total) ? total + ' runs' : 'until time is up'}` +
-        `${shard && Number.isFinite(shown) ? ` (${shown} in this shard)` : ''} on ${job.target.label}`);
+        `${shard && Number.isFinite(shown) ? ` (${shown} in this shard)` : ''} on ${job.target.label}${versionTag(job)}`);
       const options = {
         seed,
         runs: total,
@@ -206,7 +227,7 @@ await main(async () => {
       };
       // A target that only this thread can build (an external implementation) is searched here.
       const outcome = pool && workerTarget(job.target.label)
-        ? await pool.search({ subsystem: job.suite.spec.name, property: job.property.name, target: job.target.label }, options)
+        ? await pool.search({ subsystem: job.suite.spec.name, property: job.property.name, target: job.target.label, specVersion: job.target.version }, options)
         : await search(job.suite, job.property, job.target, options);
       if (tty) process.stderr.write('\r\x1b[K');
       let file: JobResult['file'];
@@ -217,6 +238,7 @@ await main(async () => {
           subsystem: job.suite.spec.name,
           property: job.property.name,
           target: job.target.label,
+          specVersion: job.target.version,
           seed: f.seed,
           path: f.path,
           runs: f.runs,

@@ -21,6 +21,7 @@ import { execute } from '../properties/harness/interpreter.js';
 import { stderrExcerpt } from '../properties/harness/process-adapter.js';
 import { search, selectInvariants, type SearchOutcome } from '../properties/harness/search.js';
 import { FORMAT, save, type Counterexample } from '../properties/harness/store.js';
+import { defaultVersion, hasVersion, versionNames } from '../properties/harness/targets.js';
 import type { PropertyDef } from '../properties/harness/suite.js';
 import { formatTrace } from '../properties/harness/trace.js';
 import { EXIT, main, parseInteger, resolveProperty, resolveSuite, usageError } from './cli.js';
@@ -31,6 +32,8 @@ const HELP = `usage: npm run conform -- --subsystem S --impl "<command>" [option
   --impl "<command>" the implementation: a shell command speaking the JSON-lines protocol, or
                      "module:<file.ts>" for an in-process TypeScript implementation (required)
   --property P       only this property (default: all of the subsystem's)
+  --spec-version V   the specification version the implementation is checked against (default: the subsystem's
+                     first, the current upstream behaviour; \`npm run check -- --list\` lists them)
   --runs N           runs per property (default: the property's npm-test budget)
   --time SECONDS     stop after this long in all (runs unbounded unless --runs is given)
   --seed N           the seed (default: random; always printed first)
@@ -57,6 +60,7 @@ await main(async () => {
       subsystem: { type: 'string' },
       impl: { type: 'string' },
       property: { type: 'string' },
+      'spec-version': { type: 'string' },
       runs: { type: 'string' },
       seed: { type: 'string' },
       time: { type: 'string' },
@@ -77,6 +81,8 @@ await main(async () => {
   if (values.subsystem === undefined) usageError('--subsystem is required');
   if (values.impl === undefined) usageError('--impl "<command>" is required');
   const suite = resolveSuite(values.subsystem);
+  const specVersion = values['spec-version'] ?? defaultVersion(suite);
+  if (!hasVersion(suite, specVersion)) usageError(`unknown specification version "${specVersion.slice(0, 80)}" of ${suite.spec.name}; valid: ${versionNames(suite).join(', ')}`);
   const runs = parseInteger('runs', values.runs, 1);
   const timeSeconds = parseInteger('time', values.time, 1);
   const timeoutMs = parseInteger('timeout', values.timeout, 1);
@@ -100,8 +106,8 @@ await main(async () => {
     process.stderr.write(`error: the implementation does not start: ${(error as Error).message}${detail}\n`);
     return EXIT.usage;
   }
-  const target: ConformanceTarget = conformanceTarget(suite, impl, name);
-  human(`conformance of ${target.label} (${values.impl}) to ${suite.spec.name}${values['no-faults'] ? ', no faults injected' : ''}`);
+  const target: ConformanceTarget = conformanceTarget(suite, impl, name, specVersion);
+  human(`conformance of ${target.label} (${values.impl}) to ${suite.spec.name} version ${specVersion}${values['no-faults'] ? ', no faults injected' : ''}`);
 
   let interrupted = false;
   const onSigint = () => {
@@ -148,6 +154,7 @@ await main(async () => {
         subsystem: suite.spec.name,
         property: property.name,
         target: target.label,
+        specVersion: target.version,
         seed: f.seed,
         path: f.path,
         runs: f.runs,

@@ -12,7 +12,7 @@ port.on('message', (request: RowRequest) => {
       const suite = findSuite(request.subsystem);
       const mutant = suite?.mutants.find((m) => m.name === request.mutant) as MutantDef<unknown> | undefined;
       if (suite === undefined || mutant === undefined) return { id: request.id, error: `no mutant ${request.subsystem}/${request.mutant}` };
-      return { id: request.id, row: await mutantRow(suite, mutant, request.options, request.seeds) };
+      return { id: request.id, row: await mutantRow(suite, mutant, request.options, request.seeds, request.version) };
     } catch (error) {
       return { id: request.id, error: (error as Error).stack ?? String(error) };
     }

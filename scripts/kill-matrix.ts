@@ -16,7 +16,7 @@ import { generatedCases } from '../properties/harness/labels.js';
 import { suites } from '../properties/harness/registry.js';
 import { search, selectInvariants } from '../properties/harness/search.js';
 import type { AnySuite, MutantDef, PropertyDef } from '../properties/harness/suite.js';
-import { mutantTarget, type Target } from '../properties/harness/targets.js';
+import { mutantTarget, mutantVersions, type Target } from '../properties/harness/targets.js';
 
 export const DEFAULT_SEEDS = 5;
 
@@ -30,6 +30,8 @@ export interface MatrixOptions {
   readonly subsystems?: readonly AnySuite[];
   /** Only this mutant (of the single subsystem given). */
   readonly mutant?: string;
+  /** Only mutants seeded into this specification version, run on it; each mutant on every version it is seeded into when omitted. */
+  readonly specVersion?: string;
   /** Worker threads computing rows in parallel (default: one per core); the result does not depend on it. */
   readonly workers?: number;
   /** Called with each row, in the matrix's order. */
@@ -60,6 +62,8 @@ export interface Cell {
 export interface MutantRow {
   readonly subsystem: string;
   readonly name: string;
+  /** The specification version the mutant was run on; null where the subsystem has a single version. */
+  readonly version: string | null;
   readonly description: string;
   readonly property: string;
   readonly breaks: string;
@@ -100,6 +104,11 @@ export interface KillMatrix {
   readonly uncaught: readonly string[];
   readonly toothless: readonly string[];
   readonly elapsedMs: number;
+}
+
+/** A mutant's name as the matrix shows it: with the specification version where the subsystem has several. */
+export function rowName(row: MutantRow): string {
+  return row.version === null ? row.name : `${row.name} @ ${row.version}`;
 }
 
 /** The column name for "the model threw" (a refused request must be a result, never an exception). */
@@ -149,9 +158,9 @@ export interface RowOptions {
 }
 
 /** The matrix row of one mutant: every property of its subsystem, every invariant alone, every seed. */
-export async function mutantRow(suite: AnySuite, mutant: MutantDef<unknown>, options: RowOptions, seeds: readonly number[]): Promise<MutantRow> {
+export async function mutantRow(suite: AnySuite, mutant: MutantDef<unknown>, options: RowOptions, seeds: readonly number[], version?: string): Promise<MutantRow> {
   const started = Date.now();
-  const target = mutantTarget(suite, mutant.name) as Target;
+  const target = mutantTarget(suite, mutant.name, version) as Target;
   const cells: Cell[] = [];
   let breaksCell: Cell | undefined;
   for (const property of suite.properties) {
@@ -206,6 +215,7 @@ export async function mutantRow(suite: AnySuite, mutant: MutantDef<unknown>, opt
   return {
     subsystem: suite.spec.name,
     name: mutant.name,
+    version: suite.spec.versions.length > 1 ? target.version : null,
     description: mutant.description,
     property: mutant.property,
     breaks: mutant.breaks,
@@ -221,6 +231,7 @@ export async function mutantRow(suite: AnySuite, mutant: MutantDef<unknown>, opt
 interface Job {
   readonly suite: AnySuite;
   readonly mutant: MutantDef<unknown>;
+  readonly version: string;
 }
 
 /** Computes the rows of `jobs` on worker threads, handing them to `done` in the order of `jobs`. */
@@ -243,7 +254,7 @@ async function rowsInParallel(jobs: readonly Job[], options: RowOptions, seeds: 
               if (next >= jobs.length) return resolve();
               const id = next++;
               const job = jobs[id] as Job;
-              const request: RowRequest = { id, subsystem: job.suite.spec.name, mutant: job.mutant.name, options, seeds };
+              const request: RowRequest = { id, subsystem: job.suite.spec.name, mutant: job.mutant.name, version: job.version, options, seeds };
               thread.postMessage(request);
             };
             thread.on('message', (reply: RowReply) => {
@@ -267,6 +278,7 @@ export interface RowRequest {
   readonly id: number;
   readonly subsystem: string;
   readonly mutant: string;
+  readonly version: string;
   readonly options: RowOptions;
   readonly seeds: readonly number[];
 }
@@ -278,7 +290,9 @@ export async function buildMatrix(options: MatrixOptions): Promise<KillMatrix> {
   const seeds = Array.from({ length: options.seeds }, (_, k) => (options.seed + k) | 0);
   const chosen = options.subsystems ?? suites;
   const jobs: Job[] = chosen.flatMap((suite) =>
-    (suite.mutants as readonly MutantDef<unknown>[]).filter((m) => options.mutant === undefined || m.name === options.mutant).map((mutant) => ({ suite, mutant })),
+    (suite.mutants as readonly MutantDef<unknown>[])
+      .filter((m) => options.mutant === undefined || m.name === options.mutant)
+      .flatMap((mutant) => mutantVersions(suite, mutant.name).filter((v) => options.specVersion === undefined || v === options.specVersion).map((version) => ({ suite, mutant, version }))),
   );
   const rowOptions: RowOptions = options.runs !== undefined ? { runs: options.runs } : {};
   const workers = options.workers ?? availableParallelism();
@@ -288,7 +302,7 @@ export async function buildMatrix(options: MatrixOptions): Promise<KillMatrix> {
   else {
     rows = [];
     for (const job of jobs) {
-      const row = await mutantRow(job.suite, job.mutant, rowOptions, seeds);
+      const row = await mutantRow(job.suite, job.mutant, rowOptions, seeds, job.version);
       done(row);
       rows.push(row);
     }
@@ -312,7 +326,7 @@ export async function buildMatrix(options: MatrixOptions): Promise<KillMatrix> {
     seeds,
     runs: options.runs ?? null,
     subsystems,
-    uncaught: subsystems.flatMap((s) => s.mutants.filter((m) => !m.caught).map((m) => `${s.subsystem}/${m.name}`)),
+    uncaught: subsystems.flatMap((s) => s.mutants.filter((m) => !m.caught).map((m) => `${s.subsystem}/${rowName(m)}`)),
     toothless: subsystems.flatMap((s) => s.toothless.map((i) => `${s.subsystem}/${i}`)),
     elapsedMs: Date.now() - started,
   };
@@ -405,7 +419,7 @@ export function renderMarkdown(matrix: KillMatrix): string {
     out.push('| --- | --- | --- | --- | --- |');
     for (const m of s.mutants) {
       const note = m.shrinkNote === undefined ? '' : ` (${m.shrinkNote})`;
-      out.push(`| \`${m.name}\` | ${m.property} | ${m.breaks} | ${caughtByText(m, k)} | ${shrunkText(m)}${note} |`);
+      out.push(`| \`${rowName(m)}\` | ${m.property} | ${m.breaks} | ${caughtByText(m, k)} | ${shrunkText(m)}${note} |`);
     }
     out.push('');
     for (const p of s.properties) {
@@ -422,7 +436,7 @@ export function renderMarkdown(matrix: KillMatrix): string {
           const mark = m.property === p.name && m.breaks === c ? '*' : '';
           return cellText(cell, k) + mark;
         });
-        out.push(`| \`${m.name}\` | ${cells.join(' | ')} |`);
+        out.push(`| \`${rowName(m)}\` | ${cells.join(' | ')} |`);
       }
       out.push('');
     }
@@ -435,5 +449,5 @@ export function formatRow(row: MutantRow, seeds: number): string {
   const by = row.cells.length === 0 ? 'NOT CAUGHT' : caughtByText(row, seeds).replace(/\*\*/g, '');
   const note = row.shrinkNote === undefined ? '' : `  [${row.shrinkNote}]`;
   const verdict = row.caught ? '' : row.cells.length > 0 ? '  NOT CAUGHT FROM EVERY SEED' : '';
-  return `  ${row.subsystem}/${row.name}: ${by}; shrunk/minimal ${shrunkText(row)}; ${(row.elapsedMs / 1000).toFixed(1)} s${note}${verdict}`;
+  return `  ${row.subsystem}/${rowName(row)}: ${by}; shrunk/minimal ${shrunkText(row)}; ${(row.elapsedMs / 1000).toFixed(1)} s${note}${verdict}`;
 }

@@ -9,12 +9,15 @@ import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_SEED } from '../properties/harness/seed.js';
+import { hasVersion, versionNames } from '../properties/harness/targets.js';
 import { EXIT, main, parseInteger, resolveSuite, usageError } from './cli.js';
 import { buildMatrix, DEFAULT_SEEDS, formatRow, renderMarkdown } from './kill-matrix.js';
 
 const HELP = `usage: npm run mutants -- [options]
 
   --subsystem S   only this subsystem             --mutant M     only this mutant (needs --subsystem)
+  --spec-version V  only the mutants seeded into this specification version (needs --subsystem); by default
+                  each mutant runs on every version it is seeded into
   --runs N        runs per search (default: each property's npm-test budget)
   --seed N        the first seed (default ${DEFAULT_SEED}, the seed of npm test); the others follow it
   --seeds K       seeds to take medians over (default ${DEFAULT_SEEDS})
@@ -32,6 +35,7 @@ await main(async () => {
     options: {
       subsystem: { type: 'string' },
       mutant: { type: 'string' },
+      'spec-version': { type: 'string' },
       runs: { type: 'string' },
       seed: { type: 'string' },
       seeds: { type: 'string' },
@@ -54,14 +58,18 @@ await main(async () => {
   const seedArg = values.seed === undefined ? undefined : Number(values.seed);
   if (seedArg !== undefined && !Number.isSafeInteger(seedArg)) usageError(`--seed takes an integer, not "${values.seed}"`);
   if (values.mutant !== undefined && values.subsystem === undefined) usageError('--mutant needs --subsystem');
-  if ((values.write !== undefined || values.check !== undefined) && (values.subsystem !== undefined || values.mutant !== undefined))
-    usageError('--write and --check cover the whole suite: drop --subsystem and --mutant');
+  if (values['spec-version'] !== undefined && values.subsystem === undefined) usageError('--spec-version needs --subsystem');
+  if ((values.write !== undefined || values.check !== undefined) && (values.subsystem !== undefined || values.mutant !== undefined || values['spec-version'] !== undefined))
+    usageError('--write and --check cover the whole suite: drop --subsystem, --mutant and --spec-version');
   if (values.write !== undefined && values.check !== undefined) usageError('use either --write or --check');
   if (values.check !== undefined && !existsSync(values.check)) usageError(`--check: no file ${values.check} (create it with --write)`);
 
   const suite = values.subsystem !== undefined ? resolveSuite(values.subsystem) : undefined;
   if (suite !== undefined && values.mutant !== undefined && !suite.mutants.some((m) => m.name === values.mutant))
     usageError(`unknown mutant "${values.mutant}" of ${suite.spec.name}; valid: ${suite.mutants.map((m) => m.name).join(', ')}`);
+  const specVersion = values['spec-version'];
+  if (suite !== undefined && specVersion !== undefined && !hasVersion(suite, specVersion))
+    usageError(`unknown specification version "${specVersion.slice(0, 80)}" of ${suite.spec.name}; valid: ${versionNames(suite).join(', ')}`);
 
   const seed = seedArg ?? DEFAULT_SEED;
   human(`seeds: ${Array.from({ length: seedCount }, (_, k) => (seed + k) | 0).join(', ')}` + (runs !== undefined ? `; ${runs} runs per search` : "; each property's npm-test budget"));
@@ -72,6 +80,7 @@ await main(async () => {
     ...(runs !== undefined ? { runs } : {}),
     ...(suite !== undefined ? { subsystems: [suite] } : {}),
     ...(values.mutant !== undefined ? { mutant: values.mutant } : {}),
+    ...(specVersion !== undefined ? { specVersion } : {}),
     onMutant: (row) => human(formatRow(row, seedCount)),
   });
 

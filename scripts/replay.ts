@@ -7,7 +7,7 @@ import { conformanceTarget, implementationName, openImplementation, type Impleme
 import { stderrExcerpt } from '../properties/harness/process-adapter.js';
 import { findSuite } from '../properties/harness/registry.js';
 import { replay } from '../properties/harness/replay.js';
-import type { Target } from '../properties/harness/targets.js';
+import { hasVersion, versionNames, type Target } from '../properties/harness/targets.js';
 import { CounterexampleError, listCaseFiles, load } from '../properties/harness/store.js';
 import { formatTimeline } from '../properties/harness/timeline.js';
 import { formatTrace } from '../properties/harness/trace.js';
@@ -20,6 +20,7 @@ By default each case runs against the specification (the model); --mutant NAME r
 --impl "<command>" runs it against an implementation side by side with the specification (docs/conformance.md;
 "module:<file>" for an in-process TypeScript implementation), --timeout MS bounding each of its answers.
 --invariants A,B checks only those invariants (as a search restricted with --invariants found the case).
+Each case runs on the specification version it was saved with; --spec-version V runs it on version V instead.
 Exit status: 0 no violation reproduced, 1 a violation reproduced, 2 unreadable input or unknown target.`;
 
 await main(async () => {
@@ -31,6 +32,7 @@ await main(async () => {
       impl: { type: 'string' },
       timeout: { type: 'string' },
       invariants: { type: 'string' },
+      'spec-version': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -44,15 +46,16 @@ await main(async () => {
   if (timeoutMs !== undefined && !(Number.isSafeInteger(timeoutMs) && timeoutMs > 0)) usageError(`--timeout takes milliseconds, not "${values.timeout}"`);
   // One implementation per subsystem, opened on first use and closed at the end.
   const implementations = new Map<string, { impl: Implementation; target: Target }>();
-  const implTarget = async (subsystem: string): Promise<Target | undefined> => {
+  const implTarget = async (subsystem: string, version: string): Promise<Target | undefined> => {
     if (values.impl === undefined) return undefined;
-    const known = implementations.get(subsystem);
+    const key = `${subsystem}@${version}`;
+    const known = implementations.get(key);
     if (known !== undefined) return known.target;
     const suite = findSuite(subsystem);
     if (suite === undefined) return undefined;
     const impl = await openImplementation(values.impl, subsystem, timeoutMs === undefined ? {} : { timeoutMs });
-    const target = conformanceTarget(suite, impl, implementationName(values.impl));
-    implementations.set(subsystem, { impl, target });
+    const target = conformanceTarget(suite, impl, implementationName(values.impl), version);
+    implementations.set(key, { impl, target });
     return target;
   };
   const targetLabel = values.mutant !== undefined ? `mutant:${values.mutant}` : (values.target ?? 'model');
@@ -64,6 +67,13 @@ await main(async () => {
     let ce;
     try {
       ce = load(file);
+      const wanted = values['spec-version'];
+      if (wanted !== undefined && wanted !== ce.specVersion) {
+        const suite = findSuite(ce.subsystem);
+        if (suite !== undefined && !hasVersion(suite, wanted))
+          throw new CounterexampleError(file, '--spec-version', `unknown specification version "${wanted.slice(0, 80)}" of ${ce.subsystem} (known: ${versionNames(suite).join(', ')})`);
+        ce = { ...ce, specVersion: wanted };
+      }
     } catch (error) {
       if (!(error instanceof CounterexampleError)) throw error;
       console.error(`error: ${error.message}`);
@@ -73,20 +83,20 @@ await main(async () => {
     let outcome;
     try {
       const only = values.invariants?.split(',').map((x) => x.trim()).filter((x) => x.length > 0);
-      outcome = replay(ce, (await implTarget(ce.subsystem)) ?? targetLabel, true, only);
+      outcome = replay(ce, (await implTarget(ce.subsystem, ce.specVersion)) ?? targetLabel, true, only);
     } catch (error) {
       console.error(`error: ${file}: ${(error as Error).message}`);
       unreadable++;
       continue;
     }
     console.log(`== ${file}`);
-    console.log(`   ${ce.subsystem} / ${ce.property}, found on ${ce.target} (seed ${ce.seed}, path "${ce.path}", ${ce.runs} runs)`);
+    console.log(`   ${ce.subsystem} / ${ce.property}, found on ${ce.target} (seed ${ce.seed}, path "${ce.path}", ${ce.runs} runs), specification version ${ce.specVersion}`);
     console.log(`   saved violation: ${ce.violation.invariant} at step ${ce.violation.step}: ${ce.violation.message}`);
     console.log(`   replaying ${ce.operations.length} operations against ${outcome.target.label}:`);
     console.log(formatTrace(outcome.run));
     const timeline = formatTimeline(outcome.run); // cases with threads: the schedule, a column per thread
     if (timeline !== undefined) console.log(timeline);
-    const detail = implementations.get(ce.subsystem)?.impl.lastFailureDetail;
+    const detail = implementations.get(`${ce.subsystem}@${ce.specVersion}`)?.impl.lastFailureDetail;
     if (outcome.run.violation?.invariant.startsWith('implementation') && detail) {
       console.log('   what the implementation printed on stderr:');
       console.log(stderrExcerpt(detail).split('\n').map((l) => `     | ${l}`).join('\n'));

@@ -64,7 +64,7 @@ describe(`dma-pool in C (seed ${seed})`, () => {
     if (f === undefined) return;
 
     // Saved with target impl:<name>, and replayed against a fresh process of the same implementation.
-    const { path } = save({ format: FORMAT, subsystem: 'dma-pool', property: 'poolLifecycle', target: buggy.target.label, seed: f.seed, path: f.path, runs: f.runs, violation: f.violation, operations: f.operations }, out);
+    const { path } = save({ format: FORMAT, subsystem: 'dma-pool', property: 'poolLifecycle', target: buggy.target.label, specVersion: buggy.target.version, seed: f.seed, path: f.path, runs: f.runs, violation: f.violation, operations: f.operations }, out);
     const ce = load(path);
     expect(ce.target).toBe('impl:dma-pool-free-twice');
     const impl = new ProcessImplementation(buggyPath);

@@ -11,7 +11,7 @@ import { fail, statusOf, type Result } from '../../model/common/result.js';
 import type { Invariant, Model, SubsystemSpec } from '../../model/common/spec.js';
 import { formatValue, type Operation, type Value } from '../../model/common/values.js';
 import type { AnySuite, PropertyDef, SubsystemSuite } from './suite.js';
-import type { Target } from './targets.js';
+import { defaultVersion, hasVersion, versionNames, type Target } from './targets.js';
 
 // ------------------------------------------------------------------------------------------------------------
 // The implementation side
@@ -406,13 +406,18 @@ export interface ConformanceTarget extends Target {
   readonly implementation: Implementation;
 }
 
-/** A target that runs the subsystem's specification and `impl` side by side; label `impl:<name>`. */
-export function conformanceTarget(suite: AnySuite, impl: Implementation, name: string): ConformanceTarget {
+/**
+ * A target that runs the subsystem's specification (of `version`, the default when omitted) and `impl` side by
+ * side; label `impl:<name>`.
+ */
+export function conformanceTarget(suite: AnySuite, impl: Implementation, name: string, version = defaultVersion(suite)): ConformanceTarget {
+  if (!hasVersion(suite, version)) throw new Error(`unknown specification version "${version}" of ${suite.spec.name} (known: ${versionNames(suite).join(', ')})`);
   return {
     label: `impl:${name}`,
+    version,
     suite: conformanceSuite(suite),
     implementation: impl,
-    createModel: () => new ConformanceModel(suite.spec, suite.spec.createModel(), impl),
+    createModel: () => new ConformanceModel(suite.spec, suite.spec.createModel(version), impl),
   };
 }
 

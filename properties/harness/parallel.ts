@@ -33,6 +33,8 @@ export interface JobRef {
   readonly property: string;
   /** `model` or `mutant:<name>`. */
   readonly target: string;
+  /** The specification version (the subsystem's default when omitted). */
+  readonly specVersion?: string;
   readonly invariants?: readonly string[];
 }
 
@@ -63,9 +65,9 @@ export function workerTarget(label: string): boolean {
   return label === 'model' || label.startsWith('mutant:');
 }
 
-export function resolveTarget(suite: AnySuite, label: string): Target | undefined {
-  if (label === 'model') return modelTarget(suite);
-  if (label.startsWith('mutant:')) return mutantTarget(suite, label.slice('mutant:'.length));
+export function resolveTarget(suite: AnySuite, label: string, version?: string): Target | undefined {
+  if (label === 'model') return modelTarget(suite, version);
+  if (label.startsWith('mutant:')) return mutantTarget(suite, label.slice('mutant:'.length), version);
   return undefined;
 }
 
@@ -74,7 +76,7 @@ export function resolveJob(all: readonly AnySuite[], job: JobRef): { suite: AnyS
   if (suite === undefined) throw new Error(`unknown subsystem "${job.subsystem}"`);
   const property = suite.properties.find((p) => p.name === job.property);
   if (property === undefined) throw new Error(`unknown property "${job.property}" of ${job.subsystem}`);
-  const target = resolveTarget(suite, job.target);
+  const target = resolveTarget(suite, job.target, job.specVersion);
   if (target === undefined) throw new Error(`target "${job.target}" of ${job.subsystem} cannot run in a worker`);
   return { suite, property, target };
 }

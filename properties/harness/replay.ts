@@ -11,7 +11,8 @@ export interface Replay {
 }
 
 /**
- * Runs the case against `targetLabel` (`model` or `mutant:<name>`, or a Target such as a conformance target),
+ * Runs the case against `targetLabel` (`model` or `mutant:<name>` of the case's specification version, or a
+ * Target such as a conformance target),
  * checking the invariants of its property (or only `invariants`, by name, as the search that found it may
  * have). Throws when the subsystem or mutant is unknown.
  */
@@ -22,8 +23,8 @@ export function replay(ce: Counterexample, targetLabel: string | Target, trace =
   if (property === undefined) throw new Error(`unknown property ${ce.property}`);
   let target: Target | undefined;
   if (typeof targetLabel !== 'string') target = targetLabel;
-  else if (targetLabel === 'model') target = modelTarget(suite);
-  else if (targetLabel.startsWith('mutant:')) target = mutantTarget(suite, targetLabel.slice('mutant:'.length));
+  else if (targetLabel === 'model') target = modelTarget(suite, ce.specVersion);
+  else if (targetLabel.startsWith('mutant:')) target = mutantTarget(suite, targetLabel.slice('mutant:'.length), ce.specVersion);
   if (target === undefined) {
     const names = suite.mutants.map((m) => m.name).join(', ');
     throw new Error(`unknown target "${String(targetLabel)}" for ${ce.subsystem} (model, mutant:<name> with name one of ${names}, or an implementation given with --impl)`);

@@ -22,6 +22,7 @@ describe(`saved cases load back as generated (seed ${seed})`, () => {
             subsystem: suite.spec.name,
             property: property.name,
             target: 'model',
+            specVersion: suite.spec.versions[0]?.name ?? '',
             seed,
             path: '',
             runs: 0,

@@ -17,6 +17,11 @@ export interface Counterexample {
   readonly property: string;
   /** `model`, `mutant:<name>` or `impl:<name>`: what the case was found on. */
   readonly target: string;
+  /**
+   * The specification version the case was found on and replays on (a name of the subsystem's `versions`).
+   * Files written before versions existed have none: they are of the subsystem's default version.
+   */
+  readonly specVersion: string;
   /** The fast-check seed and path that reproduce the search's failing run before shrinking. */
   readonly seed: number;
   readonly path: string;
@@ -92,6 +97,9 @@ export function parse(text: string, file: string): Counterexample {
   if (!suite.properties.some((p) => p.name === property)) throw new CounterexampleError(file, 'property', `unknown property "${property}" of ${subsystem}`);
   const target = field(obj, 'target', file, 'string') as string;
   if (!/^(model|mutant:.+|impl:.+)$/.test(target)) throw new CounterexampleError(file, 'target', 'expected "model", "mutant:<name>" or "impl:<name>"');
+  const versions = suite.spec.versions.map((v) => v.name);
+  const specVersion = obj['specVersion'] === undefined ? (versions[0] as string) : (field(obj, 'specVersion', file, 'string') as string);
+  if (!versions.includes(specVersion)) throw new CounterexampleError(file, 'specVersion', `unknown specification version "${specVersion.slice(0, 80)}" of ${subsystem} (known: ${versions.join(', ')})`);
   const seed = field(obj, 'seed', file, 'number') as number;
   const path = field(obj, 'path', file, 'string') as string;
   const runs = field(obj, 'runs', file, 'number') as number;
@@ -124,7 +132,7 @@ export function parse(text: string, file: string): Counterexample {
     }
     return { op: name, args: args as Args };
   });
-  return { format: FORMAT, subsystem, property, target, seed, path, runs, violation, operations };
+  return { format: FORMAT, subsystem, property, target, specVersion, seed, path, runs, violation, operations };
 }
 
 export function load(file: string): Counterexample {

@@ -1,22 +1,51 @@
-// Resolves what to run a case against: the specification itself or one of its named mutants (an external
-// implementation is a conformance target, built by adapter.ts).
+// Resolves what to run a case against: the specification itself or one of its named mutants, of one
+// specification version (an external implementation is a conformance target, built by adapter.ts).
 import type { Model } from '../../model/common/spec.js';
 import type { AnySuite } from './suite.js';
 
 export interface Target {
   /** `model`, `mutant:<name>` or `impl:<name>`, as saved in a counterexample. */
   readonly label: string;
+  /** The specification version the target is of (a name of the subsystem's `versions`). */
+  readonly version: string;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   readonly createModel: () => Model<any>;
   /** The suite this target runs under, when not the subsystem's own (a conformance target wraps it: adapter.ts). */
   readonly suite?: AnySuite;
 }
 
-export function modelTarget(suite: AnySuite): Target {
-  return { label: 'model', createModel: () => suite.spec.createModel() };
+/** The default version of a subsystem: the first of its `versions`. */
+export function defaultVersion(suite: AnySuite): string {
+  const first = suite.spec.versions[0];
+  if (first === undefined) throw new Error(`${suite.spec.name} declares no specification version`);
+  return first.name;
 }
 
-export function mutantTarget(suite: AnySuite, name: string): Target | undefined {
+/** The version names of a subsystem, for messages. */
+export function versionNames(suite: AnySuite): string[] {
+  return suite.spec.versions.map((v) => v.name);
+}
+
+/** Whether `version` is one of the subsystem's versions. */
+export function hasVersion(suite: AnySuite, version: string): boolean {
+  return suite.spec.versions.some((v) => v.name === version);
+}
+
+/** The versions a seeded bug is seeded into: its own list, or the default version alone. */
+export function mutantVersions(suite: AnySuite, name: string): readonly string[] {
+  return suite.mutants.find((m) => m.name === name)?.versions ?? [defaultVersion(suite)];
+}
+
+export function modelTarget(suite: AnySuite, version = defaultVersion(suite)): Target {
+  if (!hasVersion(suite, version)) throw new Error(`unknown specification version "${version}" of ${suite.spec.name} (known: ${versionNames(suite).join(', ')})`);
+  return { label: 'model', version, createModel: () => suite.spec.createModel(version) };
+}
+
+/** A seeded bug of one version; by default the first version it is seeded into. */
+export function mutantTarget(suite: AnySuite, name: string, version?: string): Target | undefined {
   const mutant = suite.mutants.find((m) => m.name === name);
-  return mutant === undefined ? undefined : { label: `mutant:${name}`, createModel: mutant.createModel };
+  if (mutant === undefined) return undefined;
+  const v = version ?? mutantVersions(suite, name)[0] ?? defaultVersion(suite);
+  if (!hasVersion(suite, v)) throw new Error(`unknown specification version "${v}" of ${suite.spec.name} (known: ${versionNames(suite).join(', ')})`);
+  return { label: `mutant:${name}`, version: v, createModel: () => mutant.createModel(v) };
 }

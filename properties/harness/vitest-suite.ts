@@ -10,7 +10,7 @@ import { search, selectInvariants } from './search.js';
 import { seedFromEnvironment } from './seed.js';
 import { listCaseFiles, load } from './store.js';
 import type { AnySuite } from './suite.js';
-import { modelTarget, mutantTarget } from './targets.js';
+import { modelTarget, mutantTarget, mutantVersions } from './targets.js';
 import { formatTrace } from './trace.js';
 
 export const COUNTEREXAMPLES_DIR = join(import.meta.dirname, '..', '..', 'counterexamples');
@@ -19,27 +19,32 @@ export function defineSuiteTests(suite: AnySuite): void {
   const seed = seedFromEnvironment();
   const name = suite.spec.name;
 
+  // Every property on every specification version, each with the property's whole budget.
+  const versions = suite.spec.versions.map((v) => v.name);
+  const tagged = (text: string, version: string) => (versions.length > 1 ? `${text} (version ${version})` : text);
   describe(`${name}: properties hold on the specification (seed ${seed})`, () => {
-    for (const property of suite.properties) {
-      it(property.name, async () => {
-        const outcome = await search(suite, property, modelTarget(suite), { seed, runs: property.numRuns });
-        const failure = outcome.failure;
-        if (failure !== undefined) {
-          const again = execute(suite.spec, suite.spec.createModel(), failure.operations, { trace: true, invariants: selectInvariants(suite, property) });
-          expect.fail(`seed ${seed}: ${failure.violation.invariant}: ${failure.violation.message}\n${formatTrace(again)}`);
-        }
-        expect(outcome.runsDone).toBe(property.numRuns);
-      });
+    for (const version of versions) {
+      for (const property of suite.properties) {
+        it(tagged(property.name, version), async () => {
+          const outcome = await search(suite, property, modelTarget(suite, version), { seed, runs: property.numRuns });
+          const failure = outcome.failure;
+          if (failure !== undefined) {
+            const again = execute(suite.spec, suite.spec.createModel(version), failure.operations, { trace: true, invariants: selectInvariants(suite, property) });
+            expect.fail(`seed ${seed}, version ${version}: ${failure.violation.invariant}: ${failure.violation.message}\n${formatTrace(again)}`);
+          }
+          expect(outcome.runsDone).toBe(property.numRuns);
+        });
+      }
     }
   });
 
   describe(`${name}: every seeded bug is caught by its invariant and shrunk (seed ${seed})`, () => {
-    for (const mutant of suite.mutants) {
-      it(`${mutant.name} breaks ${mutant.breaks}`, async () => {
+    for (const mutant of suite.mutants) for (const version of mutantVersions(suite, mutant.name)) {
+      it(tagged(`${mutant.name} breaks ${mutant.breaks}`, version), async () => {
         const property = suite.properties.find((p) => p.name === mutant.property);
         expect(property, `mutant ${mutant.name} names an unknown property`).toBeDefined();
         if (property === undefined) return;
-        const target = mutantTarget(suite, mutant.name);
+        const target = mutantTarget(suite, mutant.name, version);
         if (target === undefined) return expect.fail('unreachable');
         const outcome = await search(suite, property, target, { seed, runs: property.numRuns, invariants: [mutant.breaks] });
         expect(outcome.failure, `${mutant.name} survived ${outcome.runsDone} runs of ${property.name} (seed ${seed})`).toBeDefined();
@@ -50,7 +55,7 @@ export function defineSuiteTests(suite: AnySuite): void {
         const invariants = selectInvariants(suite, property, [mutant.breaks]);
         for (let i = 0; i < failure.operations.length; i++) {
           const without = failure.operations.filter((_, j) => j !== i);
-          const run = execute(suite.spec, mutant.createModel(), without, { invariants });
+          const run = execute(suite.spec, mutant.createModel(version), without, { invariants });
           expect(run.violation, `operation #${i} of the shrunk case is not needed`).toBeUndefined();
         }
       });
@@ -81,7 +86,8 @@ export function defineSuiteTests(suite: AnySuite): void {
         const ce = load(f);
         const runs = [`On the specification:\n\n\`\`\`\n${formatTrace(replay(ce, 'model').run)}\n\`\`\``];
         if (ce.target.startsWith('mutant:')) runs.push(`On ${ce.target}:\n\n\`\`\`\n${formatTrace(replay(ce, ce.target).run)}\n\`\`\``);
-        return `## ${file}\n\n${ce.property}, found on ${ce.target}.\n\n${runs.join('\n\n')}\n`;
+        const version = suite.spec.versions.length > 1 ? ` (specification version ${ce.specVersion})` : '';
+        return `## ${file}\n\n${ce.property}, found on ${ce.target}${version}.\n\n${runs.join('\n\n')}\n`;
       });
       const header = `# Traces of the saved ${name} cases\n\nEach saved case replayed on the specification and on the target it was found on. Written by the\ntests; \`npx vitest run -u\` rewrites it after an intended change of a trace.\n`;
       await expect([header, ...sections].join('\n')).toMatchFileSnapshot(join(folder, TRACES_FILE));
