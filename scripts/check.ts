@@ -175,7 +175,6 @@ await main(async () => {
 
   let interrupted = false;
   const onSigint = () => {
-    process.stderr.write(`DEBUG SIGINT ${Date.now()}\n`);
     if (interrupted) process.exit(EXIT.interrupted);
     interrupted = true;
     process.stderr.write('\ninterrupt: stopping after the current batch (Ctrl-C again to abort at once)\n');
