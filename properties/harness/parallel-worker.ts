@@ -2,7 +2,8 @@
 // each search takes places in the batch order from the shared counter, runs those batches, and posts each result.
 // It stops when the plan is exhausted, when the shared stop flag is set, or when the place it would take lies
 // beyond the shared limit (a failing batch's place plus the polish window); a batch beyond the limit is abandoned
-// mid-way (its remaining runs pass at once) and its result ignored.
+// mid-way (its remaining runs pass at once) and its result ignored. The stop flag (time up, interrupt) abandons
+// the running batch the same way, before its next run: it is reported `abandoned` and never counted.
 
 import { getHeapStatistics } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -44,7 +45,7 @@ function runSearch(message: Extract<ToWorker, { type: 'search' }>): void {
     const numRuns = runsInBatch(plan, index);
     if (numRuns === 0 || k > Atomics.load(control, CONTROL.limit)) break;
     const result = runner.run(index, numRuns, {
-      abandon: () => Atomics.load(control, CONTROL.limit) < k,
+      abandon: () => Atomics.load(control, CONTROL.limit) < k || Atomics.load(control, CONTROL.stop) !== 0,
       onFailing: () => lowerLimit(control, Math.min(k + message.polish, 0x7ffffffe)),
     });
     let liveHeap: number | undefined;
@@ -59,6 +60,7 @@ function runSearch(message: Extract<ToWorker, { type: 'search' }>): void {
       k,
       index,
       runs: result.runs,
+      ...(result.abandoned ? { abandoned: true } : {}),
       ...(result.failure ? { failure: result.failure } : {}),
       coverage: [...result.coverage.counts],
       heap: heap(),

@@ -8,7 +8,7 @@
 // of them may fail and lower the limit again). This thread accepts batch results in batch order only, so the
 // runs counted, the coverage and the failure are exactly those of the single-thread search over the same batches:
 // the same seed and budget give the same result with any number of workers. Time limits and interrupts set a
-// stop flag; each worker finishes its current batch and stops.
+// stop flag; each worker abandons its current batch before its next run (the batch is not counted) and stops.
 
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -56,7 +56,7 @@ export type ToWorker = {
 
 export type FromWorker =
   | { type: 'ready'; heap: number }
-  | { type: 'batch'; id: number; k: number; index: number; runs: number; failure?: Failure; coverage: [string, number][]; heap: number; liveHeap?: number }
+  | { type: 'batch'; id: number; k: number; index: number; runs: number; abandoned?: true; failure?: Failure; coverage: [string, number][]; heap: number; liveHeap?: number }
   | { type: 'idle'; id: number; heap: number }
   | { type: 'error'; id: number; message: string; stack: string };
 
@@ -223,7 +223,8 @@ export class SearchPool {
           if (++idle === this.workers.length) finish();
           return;
         }
-        if (message.k > windowEnd) return;
+        // A batch cut short (beyond the limit, or stopped) is never counted: the search resumes at it.
+        if (message.k > windowEnd || message.abandoned) return;
         held.set(message.k, message);
         let accepted = false;
         for (let next = held.get(prefix); next !== undefined && prefix <= windowEnd; next = held.get(prefix)) {
@@ -233,7 +234,10 @@ export class SearchPool {
           runsDone += next.runs;
           if (next.failure !== undefined) {
             if (failure === undefined) windowEnd = prefix + (options.polish ?? 0);
-            if (failure === undefined || shorter(next.failure, failure)) failure = next.failure;
+            if (failure === undefined || shorter(next.failure, failure)) {
+              failure = next.failure;
+              options.onFailure?.(failure);
+            }
           }
           prefix++;
         }

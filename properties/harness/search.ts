@@ -14,6 +14,12 @@
 // batches) but also runs its next P batches, and reports the SHORTEST shrunk case among the failing batches
 // k..k+P (the lowest batch among equals). Shrinking only removes and simplifies; a second failing run often
 // starts from a different shape and ends shorter. The rule stays deterministic and independent of the workers.
+//
+// Stopping (a time limit or an interrupt) is honoured before every run, not only between batches: the batch that
+// was running is cut short and discarded as a whole (its runs, coverage and any failure are not counted), so the
+// search resumed at `resumeRun` runs it again from its start and the two parts together are exactly the whole
+// search. A run during which the deadline passed is void too: an external implementation whose answer was cut
+// short by the deadline (see `searchDeadline`) cannot produce a false violation.
 
 import fc from 'fast-check';
 import type { Invariant } from '../../model/common/spec.js';
@@ -43,8 +49,13 @@ export interface SearchOptions {
   /** Batches to run after the first failing one, keeping the shortest case (default 0: stop at the first). */
   readonly polish?: number;
   readonly onBatch?: (progress: { runsDone: number; elapsedMs: number }) => void;
-  /** Polled between batches; true stops the search cleanly. */
+  /** Polled before every run; true stops the search cleanly (the batch that was running is discarded). */
   readonly shouldStop?: () => boolean;
+  /**
+   * Called as soon as the case the search will report changes (the first failing batch, then any shorter one of
+   * the polish window), already shrunk, so that it can be saved before the search ends.
+   */
+  readonly onFailure?: (failure: Failure) => void;
 }
 
 export interface Failure {
@@ -73,6 +84,17 @@ export interface SearchOutcome {
 }
 
 export const DEFAULT_BATCH = 100;
+
+let activeDeadline: number | undefined;
+
+/**
+ * The time (ms since the epoch) at which the search running in this thread must stop, if it has a time limit.
+ * An adapter that waits for an external implementation caps each wait at it; a run during which it passes is
+ * discarded by the search, whatever the adapter returned.
+ */
+export function searchDeadline(): number | undefined {
+  return activeDeadline;
+}
 /** The command line's polish window (batches searched after the first failing one for a shorter case). */
 export const DEFAULT_POLISH = 8;
 
@@ -146,10 +168,15 @@ export interface BatchResult {
   readonly failure?: Failure;
   /** What the batch exercised, shrinking included. */
   readonly coverage: Coverage;
+  /** The batch was cut short by `abandon`: its result means nothing and must not be counted. */
+  readonly abandoned?: true;
 }
 
 export interface BatchHooks {
-  /** Polled before every run of the batch: true makes the remaining runs pass at once (the batch's result is then discarded). */
+  /**
+   * Polled before and after every run of the batch (shrinking included): once true, the remaining runs pass at
+   * once and the batch comes back `abandoned`.
+   */
   readonly abandon?: () => boolean;
   /** Called once, at the batch's first failing run, before shrinking. */
   readonly onFailing?: () => void;
@@ -161,6 +188,7 @@ export class BatchRunner {
   private coverage = new Coverage();
   private hooks: BatchHooks = {};
   private failing = false;
+  private abandoned = false;
   private readonly predicate: fc.IPropertyWithHooks<[Operation[]]>;
 
   constructor(
@@ -173,8 +201,10 @@ export class BatchRunner {
   ) {
     this.invariants = selectInvariants(suite, property, invariantNames);
     this.predicate = fc.property(property.operations, (operations) => {
-      if (this.hooks.abandon?.()) return true;
+      if (this.abandoned || this.hooks.abandon?.()) return (this.abandoned = true);
       const run = execute(suite.spec, target.createModel(), operations, { invariants: this.invariants, coverage: this.coverage });
+      // A run during which the search was told to stop (its deadline passed mid-answer) proves nothing.
+      if (this.hooks.abandon?.()) return (this.abandoned = true);
       if (run.violation === undefined) return true;
       if (!this.failing) {
         this.failing = true;
@@ -188,13 +218,17 @@ export class BatchRunner {
     const coverage = (this.coverage = new Coverage());
     this.hooks = hooks;
     this.failing = false;
+    this.abandoned = false;
     const seed = batchSeed(this.seed, index);
     const details = fc.check(this.predicate, { seed, numRuns });
     this.hooks = {};
+    const cut = () => this.abandoned || (this.abandoned = hooks.abandon?.() === true);
+    if (cut()) return { index, runs: details.numRuns, coverage, abandoned: true };
     if (details.failed && details.counterexample !== null) {
-      if (hooks.abandon?.()) return { index, runs: details.numRuns, coverage };
-      const fails = (ops: readonly Operation[]) => execute(this.suite.spec, this.target.createModel(), ops, { invariants: this.invariants }).violation;
+      const fails = (ops: readonly Operation[]) =>
+        cut() ? undefined : execute(this.suite.spec, this.target.createModel(), ops, { invariants: this.invariants }).violation;
       const operations = minimize(details.counterexample[0], fails);
+      if (cut()) return { index, runs: details.numRuns, coverage, abandoned: true };
       const replayed = execute(this.suite.spec, this.target.createModel(), operations, { invariants: this.invariants });
       if (replayed.violation === undefined) throw new Error(`the shrunk case of ${this.property.name} did not fail again: the target is not deterministic`);
       const failure: Failure = {
@@ -224,32 +258,45 @@ export async function search(suite: AnySuite, property: PropertyDef, target: Tar
   const runner = new BatchRunner(suite, property, target, options.seed, plan.batchSize, options.invariants);
   const coverage = new Coverage();
   const started = Date.now();
+  const deadline = options.timeLimitMs !== undefined ? started + options.timeLimitMs : undefined;
+  const mustStop = (): 'interrupted' | 'time' | undefined =>
+    options.shouldStop?.() ? 'interrupted' : deadline !== undefined && Date.now() >= deadline ? 'time' : undefined;
   let runsDone = 0;
   let found: Failure | undefined;
   let windowEnd = Infinity; // the last batch (in this search's order) to run once a batch has failed
   let stopped: SearchOutcome['stopped'] = 'budget';
   let k = 0;
-  for (; k <= windowEnd; k++) {
-    const index = nthBatch(plan, k);
-    const numRuns = runsInBatch(plan, index);
-    if (numRuns === 0) break;
-    if (options.shouldStop?.()) {
-      stopped = 'interrupted';
-      break;
+  const outer = activeDeadline;
+  activeDeadline = deadline;
+  try {
+    for (; k <= windowEnd; k++) {
+      const index = nthBatch(plan, k);
+      const numRuns = runsInBatch(plan, index);
+      if (numRuns === 0) break;
+      let reason = mustStop();
+      if (reason !== undefined) {
+        stopped = reason;
+        break;
+      }
+      const batch = runner.run(index, numRuns, { abandon: () => (reason ??= mustStop()) !== undefined });
+      if (batch.abandoned) {
+        stopped = reason ?? 'interrupted';
+        break;
+      }
+      mergeCoverage(coverage, batch.coverage);
+      runsDone += batch.runs;
+      if (batch.failure !== undefined) {
+        if (found === undefined) windowEnd = k + (options.polish ?? 0);
+        if (found === undefined || shorter(batch.failure, found)) {
+          found = batch.failure;
+          options.onFailure?.(found);
+        }
+      }
+      if (found === undefined) options.onBatch?.({ runsDone, elapsedMs: Date.now() - started });
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    if (options.timeLimitMs !== undefined && Date.now() - started >= options.timeLimitMs) {
-      stopped = 'time';
-      break;
-    }
-    const batch = runner.run(index, numRuns);
-    mergeCoverage(coverage, batch.coverage);
-    runsDone += batch.runs;
-    if (batch.failure !== undefined) {
-      if (found === undefined) windowEnd = k + (options.polish ?? 0);
-      if (found === undefined || shorter(batch.failure, found)) found = batch.failure;
-    }
-    if (found === undefined) options.onBatch?.({ runsDone, elapsedMs: Date.now() - started });
-    await new Promise<void>((resolve) => setImmediate(resolve));
+  } finally {
+    activeDeadline = outer;
   }
   if (found !== undefined) stopped = 'failure';
   const resumeRun = (found ? found.batch : nthBatch(plan, k)) * plan.batchSize;
