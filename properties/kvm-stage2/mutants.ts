@@ -2,8 +2,9 @@
 // review rounds of 002 and its successors, and names the invariant that must catch it.
 
 import type { DeviceRegion, HostVma, MemType } from '../../model/nvgrace-gpu/host-mapping.js';
-import { KvmStage2Model, type FaultInput, type FaultOutcome, type GuestAttr, type HostCaps, type PfnmapPolicy, type Stage2State } from '../../model/kvm-stage2/index.js';
-import type { MutantDef } from '../harness/suite.js';
+import { KvmStage2Model, type FaultInput, type FaultOutcome, type GuestAttr, type HostCaps, type PfnKind, type PfnmapPolicy, type Stage2State } from '../../model/kvm-stage2/index.js';
+import type { Result } from '../../model/common/result.js';
+import { mutantOf, type MutantDef } from '../harness/suite.js';
 
 /** The VMA's Normal pgprot is trusted without checking for FWB (and DIC): the v1-era behaviour. */
 class TrustPgprotWithoutFwb extends KvmStage2Model {
@@ -99,27 +100,66 @@ class MemslotSkipsMteCheck extends KvmStage2Model {
   }
 }
 
-const mutant = (name: string, breaks: string, description: string, Model: new () => KvmStage2Model): MutantDef<Stage2State> => ({
-  name,
-  breaks,
-  minimalLength: 1,
-  description,
-  property: 'stage2Faults',
-  createModel: () => new Model(),
-});
+// ----- the decision table and what a fault leaves behind (effect rules) -----
+
+/** VM_ALLOW_ANY_UNCACHED is not looked at: memory forced non-cacheable is Normal-NC even where only Device is allowed. */
+class ForcedNoncacheableAlwaysNormalNc extends KvmStage2Model {
+  override stage2Type(vma: HostVma, forceNoncacheable: boolean): MemType {
+    return forceNoncacheable ? 'normal-nc' : super.stage2Type(vma, forceNoncacheable);
+  }
+}
+
+/** The pre-6.9 rule: memory forced non-cacheable is always Device, VM_ALLOW_ANY_UNCACHED (nvgrace resmem) included. */
+class AllowAnyUncachedIgnored extends KvmStage2Model {
+  override stage2Type(vma: HostVma, forceNoncacheable: boolean): MemType {
+    return forceNoncacheable ? 'device' : super.stage2Type(vma, forceNoncacheable);
+  }
+}
+
+/** KVM_PGTABLE_PROT_X only for exec faults: a cacheable entry on a CPU with CACHE_DIC is not made executable up front. */
+class ExecOnlyOnExecFaults extends KvmStage2Model {
+  override execPermission(input: FaultInput): boolean {
+    return input.access === 'exec';
+  }
+}
+
+/** kvm_arch_prepare_memory_region refuses every PFNMAP without FWB and DIC, the non-cacheable ones (resmem, MMIO) too. */
+class MemslotRefusesEveryPfnmapWithoutFwb extends KvmStage2Model {
+  override prepareMemoryRegion(vma: HostVma, hostCaps: HostCaps, vmMte: boolean): string | undefined {
+    return vma.flags.pfnmap && !this.supportsCacheablePfnmap(hostCaps) ? '-EINVAL' : super.prepareMemoryRegion(vma, hostCaps, vmMte);
+  }
+}
+
+/** The fault reports the entry it decided on but installs nothing (the stage-2 map's result is dropped). */
+class FaultInstallsNothing extends KvmStage2Model {
+  override record(s: Stage2State, via: 'fault' | DeviceRegion, pfn: PfnKind, outcome: FaultOutcome): Result {
+    const kept = [...s.installed];
+    const result = super.record(s, via, pfn, outcome);
+    s.installed = kept;
+    return result;
+  }
+}
+
+const mutant = mutantOf<Stage2State>('stage2Faults');
+const single = (name: string, breaks: string, description: string, Model: new () => KvmStage2Model): MutantDef<Stage2State> => mutant(name, breaks, 1, description, Model);
 
 export const stage2Mutants: readonly MutantDef<Stage2State>[] = [
-  mutant('trustPgprotWithoutFwb', 'cacheableOnlyWithFwb', "the VMA's Normal pgprot is trusted without FWB and DIC", TrustPgprotWithoutFwb),
-  mutant('vmIoTreatedAsCacheable', 'ioMappingWithNormalProtectionIsNeverCacheable', 'VM_IO mappings are mapped cacheable whatever their pgprot', VmIoTreatedAsCacheable),
-  mutant('ignoreMteCheck', 'mteWithoutMteAllowedIsNeverCacheable', 'the VM_MTE_ALLOWED check is skipped in an MTE VM', IgnoreMteCheck),
-  mutant('denyExecOnVmIo', 'execOnlyWhereTheSourceAllowsIt', 'exec faults are refused on every VM_IO mapping, Normal cacheable ones included', DenyExecOnVmIo),
-  mutant('combineIgnoresFwb', 'guestCannotOverrideCacheabilityWithFwb', 'stage 1 and 2 combined without regard to FWB', CombineIgnoresFwb),
-  mutant('combineWeakerWins', 'noMismatchedCacheabilityAlias', 'without FWB the less restrictive attribute wins', CombineWeakerWins),
-  mutant('nvgraceMapsResmemCacheable', 'resmemIsNeverCacheableInTheGuest', 'the nvgrace mmap maps resmem cacheable', NvgraceMapsResmemCacheable),
-  mutant('fwbAloneAllowsCacheablePfnmap', 'cacheableOnlyWithFwb', "002's wording taken literally: FWB without CACHE_DIC allows a cacheable PFNMAP", FwbAloneAllowsCacheablePfnmap),
-  mutant('mteCheckedForEveryMapping', 'mteRefusesOnlyCacheableMappings', 'the MTE check refuses device memory mapped non-cacheable too', MteCheckedForEveryMapping),
-  mutant('execPermissionOnEveryEntry', 'execOnlyWhereTheSourceAllowsIt', 'every stage-2 entry is executable, Device and Normal-NC ones included', ExecPermissionOnEveryEntry),
-  mutant('memslotSkipsPfnmapCheck', 'cacheableOnlyWithFwb', 'a cacheable PFNMAP memslot is accepted without FWB and DIC', MemslotSkipsPfnmapCheck),
-  mutant('memslotSkipsMteCheck', 'mteWithoutMteAllowedIsNeverCacheable', 'a memslot without VM_MTE_ALLOWED is accepted in an MTE VM', MemslotSkipsMteCheck),
-  mutant('vmIoForcesNoncacheable', 'usememIsCacheableInTheGuestWithFwb', "002's literal rule: VM_IO forces non-cacheable, so usemem is uncached in the guest", VmIoForcesNoncacheable),
+  single('trustPgprotWithoutFwb', 'cacheableOnlyWithFwb', "the VMA's Normal pgprot is trusted without FWB and DIC", TrustPgprotWithoutFwb),
+  single('vmIoTreatedAsCacheable', 'ioMappingWithNormalProtectionIsNeverCacheable', 'VM_IO mappings are mapped cacheable whatever their pgprot', VmIoTreatedAsCacheable),
+  single('ignoreMteCheck', 'mteWithoutMteAllowedIsNeverCacheable', 'the VM_MTE_ALLOWED check is skipped in an MTE VM', IgnoreMteCheck),
+  single('denyExecOnVmIo', 'execOnlyWhereTheSourceAllowsIt', 'exec faults are refused on every VM_IO mapping, Normal cacheable ones included', DenyExecOnVmIo),
+  single('combineIgnoresFwb', 'guestCannotOverrideCacheabilityWithFwb', 'stage 1 and 2 combined without regard to FWB', CombineIgnoresFwb),
+  single('combineWeakerWins', 'noMismatchedCacheabilityAlias', 'without FWB the less restrictive attribute wins', CombineWeakerWins),
+  single('nvgraceMapsResmemCacheable', 'resmemIsNeverCacheableInTheGuest', 'the nvgrace mmap maps resmem cacheable', NvgraceMapsResmemCacheable),
+  single('fwbAloneAllowsCacheablePfnmap', 'cacheableOnlyWithFwb', "002's wording taken literally: FWB without CACHE_DIC allows a cacheable PFNMAP", FwbAloneAllowsCacheablePfnmap),
+  single('mteCheckedForEveryMapping', 'mteRefusesOnlyCacheableMappings', 'the MTE check refuses device memory mapped non-cacheable too', MteCheckedForEveryMapping),
+  single('execPermissionOnEveryEntry', 'execOnlyWhereTheSourceAllowsIt', 'every stage-2 entry is executable, Device and Normal-NC ones included', ExecPermissionOnEveryEntry),
+  single('memslotSkipsPfnmapCheck', 'cacheableOnlyWithFwb', 'a cacheable PFNMAP memslot is accepted without FWB and DIC', MemslotSkipsPfnmapCheck),
+  single('memslotSkipsMteCheck', 'mteWithoutMteAllowedIsNeverCacheable', 'a memslot without VM_MTE_ALLOWED is accepted in an MTE VM', MemslotSkipsMteCheck),
+  single('vmIoForcesNoncacheable', 'usememIsCacheableInTheGuestWithFwb', "002's literal rule: VM_IO forces non-cacheable, so usemem is uncached in the guest", VmIoForcesNoncacheable),
+  single('forcedNoncacheableAlwaysNormalNc', 'stage2DecisionFollowsTheTable', 'memory forced non-cacheable is Normal-NC without VM_ALLOW_ANY_UNCACHED (plain VM_IO MMIO too)', ForcedNoncacheableAlwaysNormalNc),
+  single('allowAnyUncachedIgnored', 'stage2DecisionFollowsTheTable', 'memory forced non-cacheable is Device even with VM_ALLOW_ANY_UNCACHED (nvgrace resmem not Normal-NC)', AllowAnyUncachedIgnored),
+  single('execOnlyOnExecFaults', 'stage2DecisionFollowsTheTable', 'a cacheable entry is executable only after an exec fault, CACHE_DIC or not', ExecOnlyOnExecFaults),
+  single('memslotRefusesEveryPfnmapWithoutFwb', 'stage2DecisionFollowsTheTable', 'a non-cacheable PFNMAP memslot is refused without FWB and DIC', MemslotRefusesEveryPfnmapWithoutFwb),
+  single('faultInstallsNothing', 'stateRecordsWhatWasInstalled', 'a resolved fault reports its entry but installs none', FaultInstallsNothing),
 ];
