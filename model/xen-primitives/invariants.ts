@@ -12,9 +12,23 @@
 //               IOREQ server, MMIO has no page_info and no reference counting, stolen pages and their owner.
 
 import type { Invariant, Step } from '../common/spec.js';
+import { canonicalJson } from '../common/tasks.js';
 import type { Operation } from '../common/values.js';
 import { accessedValue, domArg, faultValue, pageArg } from './operations.js';
-import { BACKEND, PAGE_LAYOUT, TOTAL_QUOTA, type DomId, type PageId, type XenState } from './state.js';
+import {
+  BACKEND,
+  PAGE_LAYOUT,
+  snapshotXen,
+  TOTAL_QUOTA,
+  type DomId,
+  type FaultRoute,
+  type ForeignMapping,
+  type Grant,
+  type HypercallUse,
+  type Mapping,
+  type PageId,
+  type XenState,
+} from './state.js';
 
 const SEED = '004_a962dd2d5e662cda.txt';
 
@@ -96,6 +110,122 @@ export function stealRefusal(s: XenState, page: PageId, from: DomId): { reason: 
   const other = [...reachers(s, page)].find((d) => d !== from);
   if (other !== undefined) return { reason: `the page is reachable by ${dm(other)}`, error: '-EBUSY' };
   return undefined;
+}
+
+/**
+ * Why a Map, re-map, Return, grant, foreign map or hypercall must be refused, and with which code (README.md,
+ * decision 1 and the table of operations), judged from the state before; undefined when nothing forbids it.
+ */
+export function expectedRefusal(s: XenState, op: Operation): { reason: string; error: string } | undefined {
+  const page = pageArg(op.args, 'page');
+  const a = (name: string) => domArg(op.args, name);
+  const p = s.pages[page] as XenState['pages'][number];
+  const ownRam = (d: DomId) => p.owner === d && p.kind === 'ram';
+  switch (op.op) {
+    case 'map':
+      if (a('into') === BACKEND) return { reason: 'the backend cannot map a page into itself', error: '-EINVAL' };
+      if (p.owner !== BACKEND) return { reason: `the backend does not own ${pg(page)}`, error: '-EPERM' };
+      if (hasMapping(s, page, a('into'))) return { reason: `${dm(a('into'))} already holds ${pg(page)}`, error: '-EEXIST' };
+      return undefined;
+    case 'remap':
+      if (a('from') === BACKEND || a('into') === BACKEND) return { reason: 'the backend takes part in a re-map', error: '-EINVAL' };
+      if (a('into') === a('from')) return { reason: 'a re-map into the re-mapping domain itself', error: '-EINVAL' };
+      if (!hasMapping(s, page, a('from'))) return { reason: `${dm(a('from'))} holds no mapping of ${pg(page)}`, error: '-EPERM' };
+      if (hasMapping(s, page, a('into'))) return { reason: `${dm(a('into'))} already holds ${pg(page)}`, error: '-EEXIST' };
+      return undefined;
+    case 'return': {
+      const to = a('to');
+      if (to === BACKEND) return { reason: 'a Return to the backend itself', error: '-EINVAL' };
+      if (p.owner !== BACKEND) return { reason: `the backend does not own ${pg(page)}`, error: '-EPERM' };
+      if (p.kind !== 'ram') return { reason: `${pg(page)} is BAR memory`, error: '-EINVAL' };
+      const m = s.mappings.find((x) => x.page === page && x.into !== to);
+      if (m !== undefined) return { reason: `${pg(page)} is still mapped into ${dm(m.into)}`, error: '-EBUSY' };
+      const held = s.grants.some((x) => x.page === page) || s.hypercalls.some((x) => x.page === page) || s.foreignMappings.some((x) => x.page === page);
+      if (held) return { reason: `${pg(page)} is granted, in a hypercall or foreign-mapped`, error: '-EBUSY' };
+      return undefined;
+    }
+    case 'grant':
+      if (a('granter') === a('grantee')) return { reason: 'a grant to oneself', error: '-EINVAL' };
+      if (!ownRam(a('granter'))) return { reason: `${pg(page)} is not ${dm(a('granter'))}'s own RAM`, error: '-EFAULT' };
+      return undefined;
+    case 'foreignMap':
+      if (a('by') !== BACKEND) return { reason: `${dm(a('by'))} is not the backend`, error: '-EPERM' };
+      if (p.owner === BACKEND) return { reason: `${pg(page)} is the backend's own page`, error: '-EINVAL' };
+      if (p.kind !== 'ram') return { reason: `${pg(page)} is not RAM`, error: '-EFAULT' };
+      return undefined;
+    case 'beginHypercall':
+      return ownRam(a('domain')) ? undefined : { reason: `${pg(page)} is not ${dm(a('domain'))}'s own RAM`, error: '-EFAULT' };
+    default:
+      return undefined;
+  }
+}
+
+/** The operations `refusalsMatchTheirCause` judges (Steal has stealRefusedWhenUnsafe; Revoke never fails). */
+const JUDGED_REFUSALS = new Set(['map', 'remap', 'return', 'grant', 'foreignMap', 'beginHypercall']);
+
+/** The tables of holds on a page, each entry begun by one operation and ended, by its slot, by another. */
+type HoldTable = 'grants' | 'foreignMappings' | 'hypercalls';
+const HOLDS: { readonly [op: string]: { table: HoldTable; ends: boolean } } = {
+  grant: { table: 'grants', ends: false },
+  ungrant: { table: 'grants', ends: true },
+  foreignMap: { table: 'foreignMappings', ends: false },
+  foreignUnmap: { table: 'foreignMappings', ends: true },
+  beginHypercall: { table: 'hypercalls', ends: false },
+  endHypercall: { table: 'hypercalls', ends: true },
+};
+
+type Hold = Grant | ForeignMapping | HypercallUse;
+
+function holdText(h: Hold): string {
+  if ('grantee' in h) return `${pg(h.page)}:${dm(h.granter)}->${dm(h.grantee)}`;
+  return 'by' in h ? `${pg(h.page)}@${dm(h.by)}` : `${pg(h.page)}@${dm(h.domain)}`;
+}
+
+/** The entry a successful grant, foreign map or hypercall start adds, from its arguments. */
+function requestedHold(op: Operation): Hold {
+  const page = pageArg(op.args, 'page');
+  if (op.op === 'grant') return { page, granter: domArg(op.args, 'granter'), grantee: domArg(op.args, 'grantee') };
+  return op.op === 'foreignMap' ? { page, by: domArg(op.args, 'by') } : { page, domain: domArg(op.args, 'domain') };
+}
+
+/** A table whose order means nothing (looked up by page and domain, never by slot), as a sorted list of entries. */
+function asSet(entries: readonly (Mapping | FaultRoute)[]): string {
+  return JSON.stringify(entries.map((e) => canonicalJson(e)).sort());
+}
+
+/** What differs between the state an operation should have left and the one it left: the first part named. */
+function firstDifference(want: XenState, got: XenState): string | undefined {
+  if (asSet(want.mappings) !== asSet(got.mappings)) return `mappings are ${mapsText(got.mappings)}, not ${mapsText(want.mappings)}`;
+  if (asSet(want.faultRoutes) !== asSet(got.faultRoutes)) return `fault routes are ${routesText(got.faultRoutes)}, not ${routesText(want.faultRoutes)}`;
+  for (const table of ['grants', 'foreignMappings', 'hypercalls'] as const) {
+    if (canonicalJson(want[table]) !== canonicalJson(got[table]))
+      return `${table} are [${(got[table] as Hold[]).map(holdText).join(' ')}], not [${(want[table] as Hold[]).map(holdText).join(' ')}]`;
+  }
+  for (const p of want.pages) {
+    const owner = ownerOf(got, p.id);
+    if (owner !== p.owner) return `${pg(p.id)} is owned by ${dm(owner)}, not ${dm(p.owner)}`;
+  }
+  for (const d of want.domains) {
+    const g = got.domains[d.id];
+    if (canonicalJson(g) !== canonicalJson(d)) return `${dm(d.id)} has tot/quota ${g?.totPages}/${g?.quota}, page list [${g?.pageList.map(pg).join(' ')}], ${g?.ioreqFaults} IOREQ faults; expected ${d.totPages}/${d.quota}, [${d.pageList.map(pg).join(' ')}], ${d.ioreqFaults}`;
+  }
+  return undefined;
+}
+
+const mapsText = (ms: readonly Mapping[]) => `[${ms.map((m) => `${pg(m.page)}:${dm(m.from)}->${dm(m.into)}`).join(' ')}]`;
+const routesText = (rs: readonly FaultRoute[]) => `[${rs.map((r) => `${pg(r.page)}@${dm(r.domain)}=>${dm(r.server)}`).join(' ')}]`;
+
+/** Ownership of `page` moved from one domain to the other, with one page of quota and charge (page lists in page order). */
+function moved(s: XenState, page: PageId, from: DomId, to: DomId): void {
+  (s.pages[page] as XenState['pages'][number]).owner = to;
+  const a = s.domains[from] as XenState['domains'][number];
+  const b = s.domains[to] as XenState['domains'][number];
+  a.pageList = a.pageList.filter((x) => x !== page);
+  b.pageList = [...b.pageList, page].sort((x, y) => x - y);
+  a.quota -= 1;
+  a.totPages -= 1;
+  b.quota += 1;
+  b.totPages += 1;
 }
 
 export const xenInvariants: readonly Invariant<XenState>[] = [
@@ -383,6 +513,108 @@ export const xenInvariants: readonly Invariant<XenState>[] = [
       const who = [...reachers(after, page)].sort();
       if (who.join() !== [BACKEND, from].sort().join()) return `after steal(${pg(page)}) it is reachable by ${who.map(dm).join(', ')}`;
       return undefined;
+    },
+  },
+  {
+    // 004, the thread's holds on a page (grants, foreign mappings, hypercalls in progress), whose presence is what
+    // makes Steal and Return refuse: starting one records exactly that hold, ending one removes exactly the entry
+    // named and nothing else. A page granted to two domains stays busy when one of the grants ends.
+    name: 'holdsBeginAndEndOneAtATime',
+    source: `${SEED} § primitive 3, Steal fails if the pages are in a hypercall, granted or foreign mapped (each hold counts until it ends); primitive 4, Return`,
+    check: ({ op, before, after, result }) => {
+      const hold = HOLDS[op.op];
+      if (hold === undefined || !result.ok) return undefined;
+      const was = before[hold.table] as readonly Hold[];
+      const want = snapshotXen(before);
+      let what: string;
+      if (hold.ends) {
+        const i = (op.args['slot'] as number) % was.length;
+        what = `${op.op}(slot ${op.args['slot'] as number}) should end ${holdText(was[i] as Hold)} alone`;
+        (want[hold.table] as Hold[]).splice(i, 1);
+      } else {
+        const entry = requestedHold(op);
+        what = `${op.op} should add ${holdText(entry)} alone`;
+        (want[hold.table] as Hold[]).push(entry);
+      }
+      const diff = firstDifference(want, after);
+      return diff === undefined ? undefined : `${what}: ${diff}`;
+    },
+  },
+  {
+    // 004, "Map" (the backend provides a buffer to a frontend) and its re-map exception: a Map or re-map that
+    // succeeds installs exactly the entry asked for, recording who provided it (what Revoke follows), replaces a
+    // revoked entry of that domain for that page, and touches nothing else.
+    name: 'mapInstallsExactlyTheRequestedEntry',
+    source: `${SEED} § primitive 1, Map: the backend provides a buffer to the frontend, which may re-map it onward provided that Revoke is transitive`,
+    check: ({ op, before, after, result }) => {
+      if ((op.op !== 'map' && op.op !== 'remap') || !result.ok) return undefined;
+      const { page, a } = args(op);
+      const entry: Mapping = { page, into: a('into'), from: op.op === 'map' ? BACKEND : a('from') };
+      const want = snapshotXen(before);
+      want.mappings.push(entry);
+      want.faultRoutes = want.faultRoutes.filter((r) => !(r.page === page && r.domain === entry.into));
+      const diff = firstDifference(want, after);
+      return diff === undefined ? undefined : `${op.op} of ${pg(page)} by ${dm(entry.from)} into ${dm(entry.into)} returned OK: ${diff}`;
+    },
+  },
+  {
+    // 004, "Revoke" and decision 2 of README.md: revoke(page, frontend) takes away that frontend's mapping and what
+    // was re-mapped from it, routes those domains' faults to the backend, reports how many it took, and leaves
+    // every other mapping (another frontend's, another page's) and every other fault route in place.
+    name: 'revokeTakesOnlyTheFrontendsChain',
+    source: `${SEED} § primitive 2, Revoke: revokes the frontend's access to the pages (and, by the re-map exception, what it passed on)`,
+    check: ({ op, before, after, result }) => {
+      if (op.op !== 'revoke' || !result.ok) return undefined;
+      const { page, a } = args(op);
+      const lost = revokedSubtree(before, page, a('frontend'));
+      const want = snapshotXen(before);
+      want.mappings = want.mappings.filter((m) => !(m.page === page && lost.includes(m.into)));
+      want.faultRoutes = want.faultRoutes.filter((r) => !(r.page === page && lost.includes(r.domain)));
+      for (const d of lost) want.faultRoutes.push({ page, domain: d, server: BACKEND });
+      const what = `revoke(${pg(page)} from ${dm(a('frontend'))})`;
+      const diff = firstDifference(want, after);
+      if (diff !== undefined) return `${what} should take ${lost.length === 0 ? 'nothing' : lost.map(dm).join(', ')}: ${diff}`;
+      if (result.value !== lost.length) return `${what} took ${lost.length} mappings but returned ${String(result.value)}`;
+      return undefined;
+    },
+  },
+  {
+    // 004, "Steal" and "Return": each moves one page, with its quota and charge, between the frontend and the
+    // backend (Steal leaving it mapped in the frontend, Return dropping the backend's entries and fault routes of
+    // that page); every other page, hold and counter stays as it was.
+    name: 'stealAndReturnMoveExactlyOnePage',
+    source: `${SEED} § primitive 3, Steal (the page becomes the backend's, as if provided via Map); primitive 4, Return (the page becomes the frontend's)`,
+    check: ({ op, before, after, result }) => {
+      if ((op.op !== 'steal' && op.op !== 'return') || !result.ok) return undefined;
+      const { page, a } = args(op);
+      const want = snapshotXen(before);
+      if (op.op === 'steal') {
+        moved(want, page, a('from'), BACKEND);
+        want.mappings.push({ page, into: a('from'), from: BACKEND });
+        want.faultRoutes = want.faultRoutes.filter((r) => !(r.page === page && r.domain === a('from')));
+      } else {
+        moved(want, page, BACKEND, a('to'));
+        want.mappings = want.mappings.filter((m) => m.page !== page);
+        want.faultRoutes = want.faultRoutes.filter((r) => r.page !== page);
+      }
+      const diff = firstDifference(want, after);
+      return diff === undefined ? undefined : `${op.op} of ${pg(page)} returned OK: ${diff}`;
+    },
+  },
+  {
+    // 004 names no error codes; README.md (decision 1 and the table of operations) gives each refusal of Map,
+    // re-map, Return, grant, foreign map and hypercall its code. A request none of those cases covers succeeds,
+    // unless its p2m update fails (-ENOMEM).
+    name: 'refusalsMatchTheirCause',
+    source: `${SEED} § primitive 1, Map; primitive 3 ("the specific refusal"); primitive 4, Return; README.md decision 1 for the codes`,
+    check: ({ op, before, result, faults }) => {
+      if (!JUDGED_REFUSALS.has(op.op)) return undefined;
+      const refusal = expectedRefusal(before, op);
+      const got = result.ok ? 'OK' : result.error;
+      if (refusal !== undefined) return got === refusal.error ? undefined : `${op.op} gave ${got} although ${refusal.reason}, which calls for ${refusal.error}`;
+      const want = faults.length > 0 ? '-ENOMEM' : 'OK';
+      if (got === want) return undefined;
+      return want === 'OK' ? `${op.op} was refused with ${got}, but no refusal case applies` : `${op.op} gave ${got} although its p2m update failed (-ENOMEM)`;
     },
   },
 ];

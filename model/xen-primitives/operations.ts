@@ -107,18 +107,15 @@ export class XenPrimitivesModel implements Model<XenState> {
       case 'grant':
         return this.grant(s, pageArg(a, 'page'), domArg(a, 'granter'), domArg(a, 'grantee'));
       case 'ungrant':
-        s.grants.splice((a['slot'] as number) % s.grants.length, 1);
-        return ok();
+        return this.ungrant(s, a['slot'] as number);
       case 'foreignMap':
         return this.foreignMap(s, pageArg(a, 'page'), domArg(a, 'by'));
       case 'foreignUnmap':
-        s.foreignMappings.splice((a['slot'] as number) % s.foreignMappings.length, 1);
-        return ok();
+        return this.foreignUnmap(s, a['slot'] as number);
       case 'beginHypercall':
         return this.beginHypercall(s, pageArg(a, 'page'), domArg(a, 'domain'));
       case 'endHypercall':
-        s.hypercalls.splice((a['slot'] as number) % s.hypercalls.length, 1);
-        return ok();
+        return this.endHypercall(s, a['slot'] as number);
       case 'access':
         return this.access(s, pageArg(a, 'page'), domArg(a, 'domain'), a['write'] as boolean);
       default:
@@ -330,6 +327,15 @@ export class XenPrimitivesModel implements Model<XenState> {
     return ownsRam(s, page, granter);
   }
 
+  /**
+   * The grant at `slot` (modulo the number of grants) ends: that one entry, and only it, leaves the table. Another
+   * grant of the same page, to the same or another grantee, stays, and keeps the page busy.
+   */
+  ungrant(s: XenState, slot: number): Result {
+    s.grants.splice(slot % s.grants.length, 1);
+    return ok();
+  }
+
   /** Only the backend (the device model, privileged over its frontends) foreign-maps, and only others' RAM. */
   foreignMap(s: XenState, page: PageId, by: DomId): Result {
     if (by !== BACKEND) return fail('-EPERM');
@@ -337,6 +343,12 @@ export class XenPrimitivesModel implements Model<XenState> {
     if (pg.owner === by) return fail('-EINVAL');
     if (pg.kind !== 'ram') return fail('-EFAULT');
     s.foreignMappings.push({ page, by });
+    return ok();
+  }
+
+  /** The foreign mapping at `slot` is removed; any other foreign mapping of the same page stays. */
+  foreignUnmap(s: XenState, slot: number): Result {
+    s.foreignMappings.splice(slot % s.foreignMappings.length, 1);
     return ok();
   }
 
@@ -349,6 +361,12 @@ export class XenPrimitivesModel implements Model<XenState> {
 
   mayUseInHypercall(s: XenState, page: PageId, domain: DomId): boolean {
     return ownsRam(s, page, domain);
+  }
+
+  /** The hypercall at `slot` completes and drops its reference; other hypercalls using the same page keep theirs. */
+  endHypercall(s: XenState, slot: number): Result {
+    s.hypercalls.splice(slot % s.hypercalls.length, 1);
+    return ok();
   }
 
   // ---- CPU access ------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@
 
 import fc from 'fast-check';
 import type { Operation } from '../../model/common/values.js';
+import { BACKEND, PAGE_LAYOUT } from '../../model/xen-primitives/state.js';
 
 /** Pages the backend acts on: p0 (its RAM) mostly, p3 (d1's RAM, once stolen) often, any page (BAR, MMIO) now and then. */
 const backendPage = fc.oneof({ weight: 6, arbitrary: fc.constant(0) }, { weight: 2, arbitrary: fc.constant(3) }, { weight: 2, arbitrary: fc.nat(7) });
@@ -152,7 +153,45 @@ export const holdThenMove = fc
     return ops;
   });
 
-/** Any sequence of the primitives and the operations around them, with the three scenarios mixed in. */
+/** The operation that ends a hold of each kind, by its slot. */
+const ENDS = { grant: 'ungrant', foreignMap: 'foreignUnmap', beginHypercall: 'endHypercall' } as const;
+
+/**
+ * One page held several times over: granted by its owner to two or three domains (the same one twice now and
+ * then), foreign-mapped two or three times by the backend, or used by two or three hypercalls of its owner. Then
+ * one hold ends, by its slot, and the page is moved (Steal from a frontend owner, Return of a backend page: both
+ * must still be refused) or touched by a holder. Shrinks toward two holds and the end of one.
+ */
+export const sharedHold = fc
+  .record({
+    kind: fc.constantFrom('grant', 'grant', 'foreignMap', 'beginHypercall'),
+    page: fc.oneof({ weight: 4, arbitrary: fc.constant(3) }, { weight: 1, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constantFrom(4, 6, 7) }),
+    count: fc.integer({ min: 2, max: 3 }),
+    rotate: fc.nat(2),
+    twice: fc.nat(4),
+    slot: fc.nat(3),
+    then: fc.constantFrom('move', 'access', 'move', 'none'),
+    write: fc.boolean(),
+  })
+  .map(({ kind, page: wanted, count, rotate, twice, slot, then, write }): Operation[] => {
+    // Foreign maps are of a frontend's page; the backend's own page is only granted or used in a hypercall.
+    const page = kind === 'foreignMap' && wanted === 0 ? 3 : wanted;
+    const owner = PAGE_LAYOUT[page]?.owner ?? BACKEND;
+    const others = [0, 1, 2, 3].filter((d) => d !== owner);
+    const grantees = Array.from({ length: count }, (_, i) => others[(rotate + (twice === 0 ? 0 : i)) % others.length] as number);
+    const ops: Operation[] = [];
+    for (const grantee of grantees) {
+      if (kind === 'grant') ops.push(op('grant', { page, granter: owner, grantee }));
+      if (kind === 'foreignMap') ops.push(op('foreignMap', { page, by: BACKEND }));
+      if (kind === 'beginHypercall') ops.push(op('beginHypercall', { page, domain: owner }));
+    }
+    ops.push(op(ENDS[kind], { slot }));
+    if (then === 'move') ops.push(owner === BACKEND ? op('return', { page, to: 1 }) : op('steal', { page, from: owner, faults: [] }));
+    if (then === 'access') ops.push(op('access', { page, domain: kind === 'grant' ? (grantees[count - 1] as number) : kind === 'foreignMap' ? BACKEND : owner, write }));
+    return ops;
+  });
+
+/** Any sequence of the primitives and the operations around them, with the four scenarios mixed in. */
 export const xenSequences = fc
   .array(
     fc.oneof(
@@ -160,6 +199,7 @@ export const xenSequences = fc
       { weight: 1, arbitrary: bufferChain },
       { weight: 1, arbitrary: holdThenMove },
       { weight: 1, arbitrary: revokeUnderHypercall },
+      { weight: 1, arbitrary: sharedHold },
     ),
     { maxLength: 20, size: 'medium' },
   )

@@ -2,7 +2,7 @@
 // hypervisor implementation of the thread's proposal could plausibly get it wrong.
 
 import type { FaultPlan } from '../../model/common/faults.js';
-import { fail, type Result } from '../../model/common/result.js';
+import { fail, ok, type Result } from '../../model/common/result.js';
 import { BACKEND, XenPrimitivesModel, type DomId, type Page, type PageId, type XenState } from '../../model/xen-primitives/index.js';
 import type { Mapping } from '../../model/xen-primitives/state.js';
 import { mutantOf, type MutantDef } from '../harness/suite.js';
@@ -190,6 +190,82 @@ class StealWithoutMapping extends XenPrimitivesModel {
   }
 }
 
+/** Ending a grant ends every grant of that page (the grant is looked up by page, not by its entry). */
+class UngrantEndsEveryGrantOfThePage extends XenPrimitivesModel {
+  override ungrant(s: XenState, slot: number): Result {
+    const page = s.grants[slot % s.grants.length]?.page;
+    s.grants = s.grants.filter((g) => g.page !== page);
+    return ok();
+  }
+}
+
+/** Removing one foreign mapping removes every foreign mapping of that page. */
+class ForeignUnmapEndsEveryForeignMappingOfThePage extends XenPrimitivesModel {
+  override foreignUnmap(s: XenState, slot: number): Result {
+    const page = s.foreignMappings[slot % s.foreignMappings.length]?.page;
+    s.foreignMappings = s.foreignMappings.filter((f) => f.page !== page);
+    return ok();
+  }
+}
+
+/** A completing hypercall drops the references of every hypercall using the same page. */
+class EndHypercallEndsEveryHypercallOfThePage extends XenPrimitivesModel {
+  override endHypercall(s: XenState, slot: number): Result {
+    const page = s.hypercalls[slot % s.hypercalls.length]?.page;
+    s.hypercalls = s.hypercalls.filter((h) => h.page !== page);
+    return ok();
+  }
+}
+
+/** A hypercall is accepted but takes no reference to its page, so nothing stops a Steal or Return meanwhile. */
+class BeginHypercallTakesNoReference extends XenPrimitivesModel {
+  override beginHypercall(s: XenState, page: PageId, domain: DomId): Result {
+    return this.mayUseInHypercall(s, page, domain) ? ok() : fail('-EFAULT');
+  }
+}
+
+/** A re-map records the backend, not the re-mapping domain, as the provider: Revoke of that domain misses it. */
+class RemapRecordsTheBackendAsProvider extends XenPrimitivesModel {
+  override remap(s: XenState, page: PageId, from: DomId, into: DomId, faults: FaultPlan): Result {
+    const result = super.remap(s, page, from, into, faults);
+    if (result.ok) s.mappings = s.mappings.map((m) => (m.page === page && m.into === into ? { ...m, from: BACKEND } : m));
+    return result;
+  }
+}
+
+/** Revoke from one frontend takes the page away from every frontend that has it mapped. */
+class RevokeTakesEveryMappingOfThePage extends XenPrimitivesModel {
+  override collectRevoked(s: XenState, page: PageId, frontend: DomId): Mapping[] {
+    return super.collectRevoked(s, page, frontend).length === 0 ? [] : s.mappings.filter((m) => m.page === page);
+  }
+}
+
+/** Return clears the destination's whole fault rangeset, not only the returned page's routes. */
+class ReturnClearsTheFrontendsFaultRoutes extends XenPrimitivesModel {
+  override returnPage(s: XenState, page: PageId, to: DomId): Result {
+    const result = super.returnPage(s, page, to);
+    if (result.ok) s.faultRoutes = s.faultRoutes.filter((r) => r.domain !== to);
+    return result;
+  }
+}
+
+/** Return is refused while the backend foreign-maps any page at all, not only the one returned. */
+class ReturnBusyWhileAnyPageIsForeignMapped extends XenPrimitivesModel {
+  override returnBusyReason(s: XenState, page: PageId, to: DomId): string | undefined {
+    const f = s.foreignMappings[0];
+    return super.returnBusyReason(s, page, to) ?? (f === undefined ? undefined : `foreign-mapped by d${f.by}`);
+  }
+}
+
+/** A domain may grant its page to itself (the self-grant check is missing). */
+class GrantToOneselfAccepted extends XenPrimitivesModel {
+  override grant(s: XenState, page: PageId, granter: DomId, grantee: DomId): Result {
+    if (granter !== grantee || !this.mayGrant(s, page, granter)) return super.grant(s, page, granter, grantee);
+    s.grants.push({ page, granter, grantee });
+    return ok();
+  }
+}
+
 const mutant = mutantOf<XenState>('primitives');
 
 export const xenMutants: readonly MutantDef<XenState>[] = [
@@ -213,4 +289,13 @@ export const xenMutants: readonly MutantDef<XenState>[] = [
   mutant('stealRollbackKeepsQuota', 'refusedOperationChangesNothing', 1, "Steal's error path returns the page but not its quota", StealRollbackKeepsQuota),
   mutant('returnIgnoresHypercalls', 'pagesInUseStayWithTheirHolder', 2, 'Return gives away a page a hypercall still holds', ReturnIgnoresHypercalls),
   mutant('stealWithoutMapping', 'stolenPageIsAsIfMapped', 1, 'Steal takes the page without leaving it mapped in the frontend', StealWithoutMapping),
+  mutant('ungrantEndsEveryGrantOfThePage', 'holdsBeginAndEndOneAtATime', 3, 'ending one grant of a page granted to two domains ends both', UngrantEndsEveryGrantOfThePage),
+  mutant('foreignUnmapEndsEveryForeignMappingOfThePage', 'holdsBeginAndEndOneAtATime', 3, 'removing one foreign mapping of a page removes them all', ForeignUnmapEndsEveryForeignMappingOfThePage),
+  mutant('endHypercallEndsEveryHypercallOfThePage', 'holdsBeginAndEndOneAtATime', 3, 'one completing hypercall drops the references of every hypercall on the page', EndHypercallEndsEveryHypercallOfThePage),
+  mutant('beginHypercallTakesNoReference', 'holdsBeginAndEndOneAtATime', 1, 'a hypercall takes no reference to its page', BeginHypercallTakesNoReference),
+  mutant('remapRecordsTheBackendAsProvider', 'mapInstallsExactlyTheRequestedEntry', 2, 'a re-map is recorded as provided by the backend, so Revoke of the re-mapping domain misses it', RemapRecordsTheBackendAsProvider),
+  mutant('revokeTakesEveryMappingOfThePage', 'revokeTakesOnlyTheFrontendsChain', 3, 'Revoke from one frontend takes the page from every frontend', RevokeTakesEveryMappingOfThePage),
+  mutant('returnClearsTheFrontendsFaultRoutes', 'stealAndReturnMoveExactlyOnePage', 3, "Return clears the destination's fault routes of every page", ReturnClearsTheFrontendsFaultRoutes),
+  mutant('returnBusyWhileAnyPageIsForeignMapped', 'refusalsMatchTheirCause', 2, 'Return is refused while any page is foreign-mapped', ReturnBusyWhileAnyPageIsForeignMapped),
+  mutant('grantToOneselfAccepted', 'refusalsMatchTheirCause', 1, 'a domain can grant its page to itself', GrantToOneselfAccepted),
 ];

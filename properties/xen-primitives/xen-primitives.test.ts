@@ -137,4 +137,90 @@ describe('xen-primitives: the thread, case by case', () => {
     expect(status).toEqual(['-ENOMEM']);
     expect(state).toEqual(xenPrimitivesSpec.createModel().initialState());
   });
+  it('a page granted to two domains stays busy when one grant ends; each slot operation ends exactly its entry', () => {
+    const { status, state } = run([
+      op('grant', { page: 3, granter: 1, grantee: 2 }),
+      op('grant', { page: 3, granter: 1, grantee: 3 }),
+      op('ungrant', { slot: 4 }),
+      op('steal', { page: 3, from: 1 }),
+      op('access', { page: 3, domain: 3, write: false }),
+      op('access', { page: 3, domain: 2, write: false }),
+      op('foreignMap', { page: 4, by: 0 }),
+      op('foreignMap', { page: 4, by: 0 }),
+      op('foreignUnmap', { slot: 1 }),
+      op('steal', { page: 4, from: 1 }),
+      op('beginHypercall', { page: 6, domain: 2 }),
+      op('beginHypercall', { page: 6, domain: 2 }),
+      op('endHypercall', { slot: 3 }),
+      op('steal', { page: 6, from: 2 }),
+    ]);
+    expect(status).toEqual(['OK', 'OK', 'OK', '-EBUSY', 'read', '-EFAULT', 'OK', 'OK', 'OK', '-EBUSY', 'OK', 'OK', 'OK', '-EBUSY']);
+    expect(state.grants).toEqual([{ page: 3, granter: 1, grantee: 3 }]);
+    expect(state.foreignMappings).toEqual([{ page: 4, by: 0 }]);
+    expect(state.hypercalls).toEqual([{ page: 6, domain: 2 }]);
+  });
+
+  it('ending a grant, a foreign mapping or a hypercall when there is none is skipped, not applied', () => {
+    const { status, state } = run([op('ungrant', { slot: 0 }), op('foreignUnmap', { slot: 1 }), op('endHypercall', { slot: 2 })]);
+    expect(status).toEqual(['skipped', 'skipped', 'skipped']);
+    expect(state).toEqual(xenPrimitivesSpec.createModel().initialState());
+  });
+
+  it('Map, re-map, Return, grant and foreign map refuse with the code of their case', () => {
+    const { status } = run([
+      op('map', { page: 0, into: 0 }),
+      op('map', { page: 3, into: 2 }),
+      op('map', { page: 0, into: 1, faults: [0] }),
+      op('map', { page: 0, into: 1 }),
+      op('map', { page: 0, into: 1 }),
+      op('remap', { page: 0, from: 0, into: 2 }),
+      op('remap', { page: 0, from: 1, into: 1 }),
+      op('remap', { page: 0, from: 2, into: 3 }),
+      op('remap', { page: 0, from: 1, into: 2, faults: [0] }),
+      op('map', { page: 0, into: 2 }),
+      op('remap', { page: 0, from: 1, into: 2 }),
+      op('return', { page: 1, to: 0 }),
+      op('return', { page: 3, to: 2 }),
+      op('return', { page: 2, to: 1 }),
+      op('return', { page: 0, to: 1 }),
+      op('grant', { page: 3, granter: 1, grantee: 1 }),
+      op('grant', { page: 5, granter: 1, grantee: 2 }),
+      op('beginHypercall', { page: 5, domain: 1 }),
+      op('foreignMap', { page: 3, by: 2 }),
+      op('foreignMap', { page: 0, by: 0 }),
+      op('foreignMap', { page: 5, by: 0 }),
+      op('foreignMap', { page: 3, by: 0 }),
+      op('return', { page: 1, to: 2 }),
+    ]);
+    expect(status).toEqual([
+      '-EINVAL', '-EPERM', '-ENOMEM', 'OK', '-EEXIST',
+      '-EINVAL', '-EINVAL', '-EPERM', '-ENOMEM', 'OK', '-EEXIST',
+      '-EINVAL', '-EPERM', '-EINVAL', '-EBUSY',
+      '-EINVAL', '-EFAULT', '-EFAULT',
+      '-EPERM', '-EINVAL', '-EFAULT', 'OK', 'OK',
+    ]);
+  });
+
+  it('Revoke, Map and Return leave other pages and other domains alone', () => {
+    const { status, state } = run([
+      op('map', { page: 0, into: 1 }),
+      op('map', { page: 0, into: 2 }),
+      op('map', { page: 1, into: 1 }),
+      op('revoke', { page: 1, frontend: 1 }),
+      op('revoke', { page: 0, frontend: 1 }),
+      op('access', { page: 0, domain: 2, write: true }),
+      op('map', { page: 0, into: 3 }),
+      op('access', { page: 1, domain: 1, write: false }),
+      op('return', { page: 2, to: 1 }),
+      op('steal', { page: 6, from: 2 }),
+      op('revoke', { page: 6, frontend: 2 }),
+      op('return', { page: 6, to: 2 }),
+      op('access', { page: 0, domain: 1, write: false }),
+    ]);
+    expect(status).toEqual(['OK', 'OK', 'OK', '1', '1', 'written', 'OK', 'ioreq-fault to d0', '-EINVAL', 'OK', '1', 'OK', 'ioreq-fault to d0']);
+    expect(state.faultRoutes).toEqual([
+      { page: 1, domain: 1, server: 0 },
+      { page: 0, domain: 1, server: 0 },
+    ]);
+  });
 });
