@@ -6,10 +6,13 @@ import type { Operation } from '../common/values.js';
 import {
   backingAt,
   backingsOf,
+  CHUNK_PAGES,
+  DEVICE_GPU,
   liveChunkAt,
   MA_PROC_AMD,
   MA_PROC_NVIDIA,
   MS_ASYNC,
+  MAX_CHUNKS,
   MS_SYNC,
   NPAGES,
   PAGE_SIZE,
@@ -21,6 +24,29 @@ import {
 } from './state.js';
 
 const SEED = '003_af321b1ea2953044.txt';
+/** Upstream code read where the seed is silent (torvalds/linux). */
+const TEST_HMM = 'upstream lib/test_hmm.c';
+const MIGRATE_DEVICE = 'upstream mm/migrate_device.c';
+
+const ACCESSES = ['cpuRead', 'cpuWrite', 'gpuRead', 'gpuWrite'];
+const STORES = ['cpuWrite', 'gpuWrite'];
+
+/** Whether the step is an access that reached the page's memory (not a GPU read served from its own copy). */
+function reachedMemory({ op, before }: { op: Operation; before: HmmState }): boolean {
+  if (!ACCESSES.includes(op.op)) return false;
+  if (op.op !== 'gpuRead') return true;
+  return before.pages[op.args['page'] as number]?.copies[op.args['gpu'] as number] === null;
+}
+
+/** Says how two states differ in anything but page p's entry (other pages, frames, chunks); undefined when they do not. */
+function otherPagesChanged(before: HmmState, after: HmmState, p: number): string | undefined {
+  for (let q = 0; q < after.pages.length; q++) {
+    if (q === p) continue;
+    const why = notInPlace(before, after, q) ?? cacheStateChanged(before, after, q);
+    if (why !== undefined) return why;
+  }
+  return undefined;
+}
 
 function where(loc: Location): string {
   return loc.kind === 'system' ? `system frame #${loc.frame}` : `device chunk c${loc.chunk} page ${loc.slot}`;
@@ -43,6 +69,17 @@ function notInPlace(before: HmmState, after: HmmState, p: number): string | unde
   if (old !== undefined && old.value !== data.value) return `p${p}'s data changed ${byte(old.value)} -> ${byte(data.value)}`;
   const stray = backingsOf(after, p).find((loc) => !sameLocation(loc, is.loc));
   if (stray !== undefined) return `p${p} is half-moved: ${where(stray)} still holds it besides ${where(is.loc)}`;
+  return undefined;
+}
+
+/** Says how page p's page-cache state (CPU-dirty tag, GPU copies) differs from before the step; undefined when it does not. */
+function cacheStateChanged(before: HmmState, after: HmmState, p: number): string | undefined {
+  const was = before.pages[p];
+  const is = after.pages[p];
+  if (was === undefined || is === undefined) return undefined;
+  if (was.cpuDirty !== is.cpuDirty) return `p${p}'s CPU-dirty tag changed ${was.cpuDirty} -> ${is.cpuDirty}`;
+  const g = was.copies.findIndex((c, i) => c !== is.copies[i]);
+  if (g >= 0) return `GPU ${g}'s copy of p${p} changed ${byte(was.copies[g] ?? undefined)} -> ${byte(is.copies[g] ?? undefined)}`;
   return undefined;
 }
 
@@ -112,7 +149,7 @@ export const hmmInvariants: readonly Invariant<HmmState>[] = [
       const migrating = op.op === 'migrateToDevice' || op.op === 'migrateToSystem';
       if (migrating && !result.ok) for (const p of migrateRange(op)) failed.add(p);
       for (const p of failed) {
-        const why = notInPlace(before, after, p);
+        const why = notInPlace(before, after, p) ?? cacheStateChanged(before, after, p);
         if (why !== undefined) return `the migration of p${p} failed, yet ${why}`;
       }
       if (!migrating || !result.ok) return undefined;
@@ -125,7 +162,7 @@ export const hmmInvariants: readonly Invariant<HmmState>[] = [
           moved++;
           continue;
         }
-        const why = notInPlace(before, after, p);
+        const why = notInPlace(before, after, p) ?? cacheStateChanged(before, after, p);
         if (why !== undefined) return `p${p} was not migrated, yet ${why}`;
       }
       return result.value === moved ? undefined : `${op.op} reported ${String(result.value)} pages migrated, but ${moved} moved`;
@@ -256,6 +293,145 @@ export const hmmInvariants: readonly Invariant<HmmState>[] = [
         const only = held[0];
         if (only === undefined || !sameLocation(only, entry.loc))
           return `p${p}'s entry points at ${where(entry.loc)}, which does not hold it${only === undefined ? '' : ` (it is at ${where(only)})`}`;
+      }
+      return undefined;
+    },
+  },
+  {
+    // 003, "page 迁移" allocates device pages (dmirror_devmem_alloc_page); upstream lib/test_hmm.c dmirror_allocate_chunk adds a
+    // chunk only when request_free_mem_region finds device memory for it, else the page is simply not migrated.
+    name: 'deviceMemoryWithinCapacity',
+    source: `${SEED} § page 迁移 (device pages for migrate_vma), dmirror_device_evict_chunk (a chunk's pfn range); ${TEST_HMM} dmirror_allocate_chunk (request_free_mem_region), dmirror_devmem_alloc_page`,
+    check: ({ after }) => {
+      if (after.chunks.size > MAX_CHUNKS) return `${after.chunks.size} device-private chunks are live, but the device has memory for ${MAX_CHUNKS}`;
+      for (const chunk of after.chunks.values())
+        if (chunk.slots.length !== CHUNK_PAGES) return `c${chunk.id} has ${chunk.slots.length} pages, but a chunk is ${CHUNK_PAGES} pages`;
+      return undefined;
+    },
+  },
+  {
+    // 003, "page 迁移" / dmirror_device_evict_chunk carry MIGRATE_PFN_WRITE from src to dst; upstream migrate_vma_collect_pmd sets
+    // it from the entry's write bit and the migration entry it installs is writable exactly when it is set.
+    name: 'migrationKeepsWritePermission',
+    source: `${SEED} § page 迁移 (migrate_vma), dmirror_device_evict_chunk (MIGRATE_PFN_WRITE carried to dst_pfns); ${MIGRATE_DEVICE} migrate_vma_collect_pmd (MIGRATE_PFN_WRITE, make_writable_migration_entry); ${TEST_HMM} dmirror_migrate_alloc_and_copy, dmirror_devmem_fault_alloc_and_copy`,
+    check: ({ op, before, after }) => {
+      if (op.op !== 'migrateToDevice' && op.op !== 'migrateToSystem' && !ACCESSES.includes(op.op)) return undefined;
+      for (let p = 0; p < after.pages.length; p++) {
+        const was = before.pages[p];
+        const is = after.pages[p];
+        if (was === undefined || is === undefined || was.writable === is.writable) continue;
+        const how = was.loc.kind === is.loc.kind ? `stayed in ${where(is.loc)}` : `moved from ${where(was.loc)} to ${where(is.loc)}`;
+        return `p${p} ${how} and its write permission changed ${was.writable} -> ${is.writable} (only mprotect may change it)`;
+      }
+      return undefined;
+    },
+  },
+  {
+    // mprotect of one page (003, the `protect` operation of the migrated range): upstream change_pte_range (mm/mprotect.c) turns a
+    // writable device-private entry into a readable one, and the mmu notifier drops the device's mirror of it.
+    name: 'protectSetsWritePermission',
+    source: `${SEED} § page 迁移 (pages of a migrated VMA keep its protection); upstream mm/mprotect.c change_pte_range (make_readable_device_private_entry); ${TEST_HMM} dmirror_interval_invalidate`,
+    check: ({ op, result, before, after }) => {
+      if (op.op !== 'protect' || !result.ok) return undefined;
+      const p = op.args['page'] as number;
+      const writable = op.args['writable'] as boolean;
+      const entry = after.pages[p];
+      const was = before.pages[p];
+      if (entry === undefined || was === undefined) return undefined;
+      if (entry.writable !== writable)
+        return `protect(p${p}, ${writable ? 'rw' : 'ro'}) returned OK, but p${p} in ${where(entry.loc)} is still ${entry.writable ? 'writable' : 'read-only'}`;
+      if (!sameLocation(was.loc, entry.loc)) return `protect moved p${p} from ${where(was.loc)} to ${where(entry.loc)}`;
+      const why = cacheStateChanged(before, after, p) ?? otherPagesChanged(before, after, p);
+      return why === undefined ? undefined : `protect of p${p} must change nothing else, yet ${why}`;
+    },
+  },
+  {
+    // A store needs write permission wherever the page lives: the CPU's fault handler refuses it (SIGSEGV) before any
+    // migrate_to_ram; a GPU's hmm_range_fault with HMM_PFN_REQ_WRITE refuses it (-EPERM), and the device writes only
+    // through a mirror entry tagged writable (upstream lib/test_hmm.c dmirror_do_write, DPT_XA_TAG_WRITE).
+    name: 'storeToReadOnlyPageFaults',
+    source: `${SEED} § page 迁移 (MIGRATE_PFN_WRITE), dmirror_device_evict_chunk; ${TEST_HMM} dmirror_do_write (DPT_XA_TAG_WRITE), dmirror_fault (HMM_PFN_REQ_WRITE)`,
+    check: ({ op, result, before, after }) => {
+      if (!STORES.includes(op.op)) return undefined;
+      const p = op.args['page'] as number;
+      const was = before.pages[p];
+      if (was === undefined) return undefined;
+      const who = op.op === 'cpuWrite' ? 'a CPU store' : `a store by GPU ${op.args['gpu'] as number}`;
+      const refusal = op.op === 'cpuWrite' ? 'SIGSEGV' : '-EPERM';
+      if (was.writable) {
+        if (!result.ok && result.error === refusal) return `${who} to writable p${p} in ${where(was.loc)} was refused with ${refusal}`;
+        return undefined;
+      }
+      if (result.ok) return `${who} to read-only p${p} in ${where(was.loc)} succeeded`;
+      if (result.error !== refusal) return `${who} to read-only p${p} failed with ${result.error}, not ${refusal}`;
+      const why = notInPlace(before, after, p) ?? cacheStateChanged(before, after, p) ?? otherPagesChanged(before, after, p);
+      return why === undefined ? undefined : `${who} to read-only p${p} was refused, yet ${why}`;
+    },
+  },
+  {
+    // The CPU cannot address device-private memory (its fault handler calls migrate_to_ram); a GPU other than its owner gets it
+    // faulted back by hmm_range_fault, whose dev_private_owner names only the owning device (upstream lib/test_hmm.c dmirror_fault).
+    name: 'onlyItsOwnerTouchesDevicePrivateMemory',
+    source: `${SEED} § page 迁移 (MIGRATE_VMA_SELECT_SYSTEM, device-private pages); ${TEST_HMM} dmirror_devmem_fault (migrate_to_ram), dmirror_fault (dev_private_owner)`,
+    check: ({ op, result, before, after }) => {
+      if (!result.ok || !reachedMemory({ op, before })) return undefined;
+      const gpu = op.op.startsWith('gpu') ? (op.args['gpu'] as number) : undefined;
+      if (gpu === DEVICE_GPU) return undefined;
+      const p = op.args['page'] as number;
+      const loc = after.pages[p]?.loc;
+      if (loc === undefined || loc.kind === 'system') return undefined;
+      return `${gpu === undefined ? 'the CPU' : `GPU ${gpu}`} ${op.op.endsWith('Read') ? 'read' : 'wrote'} p${p} in place in ${where(loc)}, device-private memory it cannot address`;
+    },
+  },
+  {
+    // 003, maquire's page cache: a CPU store tags the page PAGECACHE_TAG_CPU_DIRTY; a GPU load caches the page, a GPU store
+    // updates its own copy and invalidates the others'; nothing else of the page cache, and no other page, changes.
+    name: 'accessEffectIsExact',
+    source: `${SEED} § SYSCALL_DEFINE3(maquire) (PAGECACHE_TAG_CPU_DIRTY, pagecache_get_gpu_page), page 迁移 (migrate_to_ram)`,
+    check: ({ op, result, before, after }) => {
+      if (!ACCESSES.includes(op.op) || !result.ok) return undefined;
+      const p = op.args['page'] as number;
+      const was = before.pages[p];
+      const is = after.pages[p];
+      if (was === undefined || is === undefined) return undefined;
+      const gpu = op.op.startsWith('gpu') ? (op.args['gpu'] as number) : undefined;
+      const dirty = op.op === 'cpuWrite' ? true : was.cpuDirty;
+      if (is.cpuDirty !== dirty) return `${op.op} of p${p} left its CPU-dirty tag ${is.cpuDirty}, but it must be ${dirty}`;
+      const copies = was.copies.map((c, g) => {
+        if (op.op === 'gpuRead') return g === gpu ? (result.value as number) : c;
+        if (op.op === 'gpuWrite') return g === gpu ? (op.args['value'] as number) : null;
+        return c;
+      });
+      const g = copies.findIndex((c, i) => c !== is.copies[i]);
+      if (g >= 0) return `${op.op} of p${p} left GPU ${g}'s copy ${byte(is.copies[g] ?? undefined)}, but it must be ${byte(copies[g] ?? undefined)}`;
+      const why = otherPagesChanged(before, after, p);
+      return why === undefined ? undefined : `${op.op} of p${p} must touch no other page, yet ${why}`;
+    },
+  },
+  {
+    // Upstream migrate_vma_setup: from device memory to system memory every page marked MIGRATE_PFN_MIGRATE must be migrated;
+    // towards the device lib/test_hmm.c dmirror_migrate_alloc_and_copy skips a page only when no device page can be allocated.
+    name: 'migrationMovesEveryPageItCan',
+    source: `${SEED} § page 迁移 (migrate_vma_setup / migrate_vma_pages); ${MIGRATE_DEVICE} migrate_vma_setup (device to system: every collected page migrates); ${TEST_HMM} dmirror_migrate_alloc_and_copy`,
+    check: ({ op, result, before, after, faults }) => {
+      if ((op.op !== 'migrateToDevice' && op.op !== 'migrateToSystem') || !result.ok) return undefined;
+      const target = op.op === 'migrateToDevice' ? 'device' : 'system';
+      const failedAt = (p: number, ...fns: string[]) => faults.some((f) => pageOfSite(f.site) === p && fns.some((fn) => f.site.startsWith(`${fn}:`)));
+      // Device pages free before the call: each page that reaches allocation, in range order, takes one while any is left.
+      let free = Infinity;
+      if (target === 'device') {
+        free = MAX_CHUNKS * CHUNK_PAGES;
+        for (const chunk of before.chunks.values()) free -= chunk.slots.filter((b) => b !== null).length;
+      }
+      for (const p of migrateRange(op)) {
+        const was = before.pages[p];
+        const is = after.pages[p];
+        if (was === undefined || is === undefined || was.loc.kind === target) continue;
+        if (failedAt(p, 'migrate_vma_unmap', 'dmirror_devmem_alloc_page', 'alloc_page_vma')) continue;
+        if (free <= 0) continue; // the device was out of memory when this page needed a device page
+        free--;
+        if (failedAt(p, 'migrate_vma_pages') || is.loc.kind === target) continue;
+        return `p${p} in ${where(was.loc)} failed no step${target === 'device' ? ' and the device had memory for it' : ''}, yet ${op.op} left it there`;
       }
       return undefined;
     },

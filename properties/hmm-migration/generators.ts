@@ -122,3 +122,44 @@ export const evictionCycle = fc.array(
   ),
   { maxLength: 12 },
 );
+
+/**
+ * Write permission wherever a page lives: pages re-protected in system memory and on the device, moved both ways
+ * (by migrate_vma and by the faults of accesses), stored to by the CPU, the owning GPU and the other GPU, and evicted.
+ * Mostly page 0, and mostly made read-only, so that a read-only page is met on the device by each kind of store.
+ */
+const focusPage = fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 2, arbitrary: fc.nat(NPAGES - 1) });
+const focusRange = fc.tuple(focusPage, fc.nat(NPAGES - 1)).map(([first, c]) => ({ first, count: 1 + (c % (NPAGES - first)) }));
+const protectFocus = fc.record({ page: focusPage, writable: fc.oneof({ weight: 2, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }) }).map((a) => op('protect', a));
+const toDeviceFocus = fc.record({ range: focusRange, faults: migrateFaults }).map(({ range, faults }) => op('migrateToDevice', { ...range, faults }));
+const toSystemFocus = fc.record({ range: focusRange, faults: migrateFaults }).map(({ range, faults }) => op('migrateToSystem', { ...range, faults }));
+const cpuWriteFocus = fc.record({ page: focusPage, value, faults: accessFaults }).map((a) => op('cpuWrite', a));
+const cpuReadFocus = fc.record({ page: focusPage, faults: accessFaults }).map((a) => op('cpuRead', a));
+const gpuWriteFocus = fc.record({ gpu, page: focusPage, value, faults: accessFaults }).map((a) => op('gpuWrite', a));
+const gpuReadFocus = fc.record({ gpu, page: focusPage, faults: accessFaults }).map((a) => op('gpuRead', a));
+
+/** A store to a read-only page on the device: page 0 moved there, made read-only, then a store by the CPU or either GPU. */
+const storeToReadOnlyDevicePage = fc
+  .tuple(fc.boolean(), fc.oneof(cpuWriteFocus, gpuWriteFocus))
+  .map(([protectFirst, store]): Operation[] => {
+    const moveOp = op('migrateToDevice', { first: 0, count: 1, faults: [] });
+    const protectOp0 = op('protect', { page: 0, writable: false });
+    return [...(protectFirst ? [protectOp0, moveOp] : [moveOp, protectOp0]), { op: store.op, args: { ...store.args, page: 0 } }];
+  });
+
+export const protectionCycle = fc
+  .array(
+    fc.oneof(
+      { weight: 3, arbitrary: protectFocus.map((o) => [o]) },
+      { weight: 3, arbitrary: toDeviceFocus.map((o) => [o]) },
+      { weight: 2, arbitrary: toSystemFocus.map((o) => [o]) },
+      { weight: 2, arbitrary: cpuWriteFocus.map((o) => [o]) },
+      { weight: 1, arbitrary: cpuReadFocus.map((o) => [o]) },
+      { weight: 3, arbitrary: gpuWriteFocus.map((o) => [o]) },
+      { weight: 2, arbitrary: gpuReadFocus.map((o) => [o]) },
+      { weight: 1, arbitrary: evictOp.map((o) => [o]) },
+      { weight: 1, arbitrary: storeToReadOnlyDevicePage },
+    ),
+    { maxLength: 8 },
+  )
+  .map((groups) => groups.flat());

@@ -186,3 +186,49 @@ export const evictionCycleLabels: readonly CaseLabel<HmmState>[] = [
     test: (s) => s.op.op === 'migrateToDevice' && s.result.ok && s.faults.length === 0 && (s.result.value as number) < toDeviceCandidates(s),
   },
 ];
+
+/** Pages whose location kind changed in the step (migrated, faulted back or evicted). */
+const movedPages = ({ before, after }: S): number[] => before.pages.flatMap((e, p) => (e.loc.kind !== after.pages[p]?.loc.kind ? [p] : []));
+
+// protectionCycle: write permission wherever the page lives. Read-only pages moved each way (the permission must go with
+// them), mprotect of a device-private page (it must take effect there), stores to a read-only page on the device by the CPU
+// and by the owning GPU (both refused, nothing moves), and a load or store by GPU 1 that must fault a device page back.
+export const protectionCycleLabels: readonly CaseLabel<HmmState>[] = [
+  {
+    name: 'readOnlyPageToDevice',
+    description: 'a read-only page moves to the device (it must stay read-only there)',
+    minShare: 0.06,
+    test: (s) => movedPages(s).some((p) => s.after.pages[p]?.loc.kind === 'device' && s.before.pages[p]?.writable === false),
+  },
+  {
+    name: 'pageBackToSystem',
+    description: 'a page moves back to system memory, by migrate_vma or by the fault of an access (its permission must come with it)',
+    minShare: 0.08,
+    test: (s) => s.op.op !== 'evict' && movedPages(s).some((p) => s.after.pages[p]?.loc.kind === 'system'),
+  },
+  {
+    name: 'protectDevicePage',
+    description: 'mprotect of a page that lives in device-private memory',
+    minShare: 0.08,
+    test: (s) => s.op.op === 'protect' && onDevice(s.before, s.op.args['page'] as number),
+  },
+  {
+    name: 'cpuStoreReadOnlyDevicePage',
+    description: 'a CPU store to a read-only page that lives on the device (SIGSEGV before any fault-back)',
+    minShare: 0.05,
+    test: (s) => s.op.op === 'cpuWrite' && onDevice(s.before, s.op.args['page'] as number) && s.before.pages[s.op.args['page'] as number]?.writable === false,
+  },
+  {
+    name: 'deviceGpuStoreReadOnlyDevicePage',
+    description: 'the owning GPU stores to a read-only page in its own device-private memory (-EPERM)',
+    minShare: 0.025,
+    test: (s) =>
+      s.op.op === 'gpuWrite' && s.op.args['gpu'] === DEVICE_GPU && onDevice(s.before, s.op.args['page'] as number) && s.before.pages[s.op.args['page'] as number]?.writable === false,
+  },
+  {
+    name: 'peerGpuFaultsDevicePageBack',
+    description: "GPU 1 loads or stores a page in GPU 0's device-private memory: it is faulted back to system memory first",
+    minShare: 0.015,
+    test: (s) => faultsBack(s) && s.op.op.startsWith('gpu') && s.result.ok,
+  },
+];

@@ -2,22 +2,29 @@
 // the way such code really goes wrong, and names the invariant that must catch it.
 
 import { U64_MAX, wrapU64 } from '../../model/common/u64.js';
+import type { FaultPlan } from '../../model/common/faults.js';
+import { fail, ok, type Result } from '../../model/common/result.js';
 import {
   backingAt,
   BASE,
   CHUNK_PAGES,
+  DEVICE_GPU,
   HmmMigrationModel,
   MA_PROC_AMD,
   MA_PROC_NVIDIA,
   MS_ASYNC,
+  MAX_CHUNKS,
   MS_SYNC,
   NPAGES,
   PAGE_SIZE,
   pageAddress,
+  siteFor,
   type Backing,
   type HmmState,
+  type Chunk,
   type Location,
   type MigrateEntry,
+  type MigrateTarget,
 } from '../../model/hmm-migration/index.js';
 import type { MutantDef } from '../harness/suite.js';
 
@@ -187,6 +194,113 @@ class MaquireSeedEndBound extends HmmMigrationModel {
   }
 }
 
+/** dmirror_devmem_alloc_page compares the chunk count with `>`: a third chunk is created past the device's memory. */
+class AllocChunkPastCapacity extends HmmMigrationModel {
+  override allocDevicePage(s: HmmState, p: number, faults: FaultPlan): Location | undefined {
+    if (faults.fails(siteFor('dmirror_devmem_alloc_page', p))) return undefined;
+    for (const chunk of [...s.chunks.values()].sort((x, y) => x.id - y.id)) {
+      const slot = chunk.slots.indexOf(null);
+      if (slot >= 0) {
+        chunk.slots[slot] = { page: p, value: 0 };
+        return { kind: 'device', chunk: chunk.id, slot };
+      }
+    }
+    if (s.chunks.size > MAX_CHUNKS) return undefined;
+    const chunk: Chunk = this.allocateChunk(s);
+    chunk.slots[0] = { page: p, value: 0 };
+    return { kind: 'device', chunk: chunk.id, slot: 0 };
+  }
+}
+
+/** dmirror_migrate_alloc_and_copy sets MIGRATE_PFN_WRITE on every destination: a read-only page is writable once on the device. */
+class ToDeviceGrantsWrite extends HmmMigrationModel {
+  override allocAndCopy(s: HmmState, entries: MigrateEntry[], target: MigrateTarget, faults: FaultPlan): string | undefined {
+    const error = super.allocAndCopy(s, entries, target, faults);
+    if (target === 'device') for (const e of entries) if (e.dst !== null) e.dstWrite = true;
+    return error;
+  }
+}
+
+/** The to-system copy (dmirror_devmem_fault_alloc_and_copy) never carries MIGRATE_PFN_WRITE: every page comes back read-only. */
+class ToSystemDropsWrite extends HmmMigrationModel {
+  override allocAndCopy(s: HmmState, entries: MigrateEntry[], target: MigrateTarget, faults: FaultPlan): string | undefined {
+    const error = super.allocAndCopy(s, entries, target, faults);
+    if (target === 'system') for (const e of entries) e.dstWrite = false;
+    return error;
+  }
+}
+
+/** mprotect changes present entries only and skips device-private swap entries (no make_readable_device_private_entry). */
+class ProtectSkipsDevicePrivatePages extends HmmMigrationModel {
+  override protect(s: HmmState, p: number, writable: boolean): Result {
+    if (s.pages[p]?.loc.kind === 'device') return ok();
+    return super.protect(s, p, writable);
+  }
+}
+
+/** The CPU fault path runs migrate_to_ram for a device-private page before it checks the write permission, then stores. */
+class CpuStoreMigratesReadOnlyPage extends HmmMigrationModel {
+  override cpuWrite(s: HmmState, p: number, value: number, faults: FaultPlan): Result {
+    const entry = s.pages[p];
+    if (entry === undefined || entry.loc.kind !== 'device') return super.cpuWrite(s, p, value, faults);
+    const error = this.cpuFault(s, p, faults);
+    if (error !== undefined) return fail(error);
+    if (!this.writePage(s, p, value)) return fail('VM_FAULT_SIGBUS');
+    entry.cpuDirty = true;
+    return ok();
+  }
+}
+
+/** The owning device stores to its own device-private page through its mirror without checking the write tag (mprotect not honoured). */
+class DeviceGpuWritesReadOnlyPage extends HmmMigrationModel {
+  override gpuWrite(s: HmmState, gpu: number, p: number, value: number, faults: FaultPlan): Result {
+    const entry = s.pages[p];
+    if (entry === undefined || gpu !== DEVICE_GPU || entry.loc.kind !== 'device') return super.gpuWrite(s, gpu, p, value, faults);
+    if (!this.writePage(s, p, value)) return fail('-EFAULT');
+    entry.copies = entry.copies.map((_, g) => (g === gpu ? value : null));
+    return ok();
+  }
+}
+
+/** hmm_range_fault is given the device's dev_private_owner for every GPU: GPU 1 uses GPU 0's device-private memory in place. */
+class PeerGpuUsesDeviceMemoryInPlace extends HmmMigrationModel {
+  override gpuFault(s: HmmState, gpu: number, p: number, faults: FaultPlan): string | undefined {
+    void s;
+    void gpu;
+    void p;
+    void faults;
+    return undefined;
+  }
+}
+
+/** migrate_to_ram marks the page it brings back CPU-dirty, as if the CPU had stored to it, even for a load. */
+class FaultBackMarksPageDirty extends HmmMigrationModel {
+  override faultToRam(s: HmmState, p: number, faults: FaultPlan): 'VM_FAULT_OOM' | 'VM_FAULT_RETRY' | undefined {
+    const error = super.faultToRam(s, p, faults);
+    const entry = s.pages[p];
+    if (error === undefined && entry !== undefined) entry.cpuDirty = true;
+    return error;
+  }
+}
+
+/** The driver passes migrate_vma_setup an end one page short: the last page of the range is never collected. */
+class MigrateRangeOneShort extends HmmMigrationModel {
+  override setup(s: HmmState, pages: readonly number[], target: MigrateTarget, faults: FaultPlan): MigrateEntry[] {
+    return super.setup(s, pages.slice(0, -1), target, faults);
+  }
+}
+
+/** Finalize's restore path rebuilds a failed entry without its page-cache tag: the page loses PAGECACHE_TAG_CPU_DIRTY. */
+class FailedMigrationDropsDirtyTag extends HmmMigrationModel {
+  override finalize(s: HmmState, entries: MigrateEntry[]): void {
+    super.finalize(s, entries);
+    for (const e of entries) {
+      const entry = s.pages[e.page];
+      if (entry !== undefined && !(e.migrate && e.dst !== null)) entry.cpuDirty = false;
+    }
+  }
+}
+
 const mutant = (
   name: string,
   property: string,
@@ -212,5 +326,15 @@ export const hmmMutants: readonly MutantDef<HmmState>[] = [
   mutant('maquireKeepsDirtyTag', 'maquireSession', 'maquireDropsEveryStaleGpuCopy', 2, 'maquire drops the GPU copies but forgets radix_tree_tag_clear(PAGECACHE_TAG_CPU_DIRTY)', MaquireKeepsDirtyTag),
   mutant('maquireCountsCleanPages', 'maquireSession', 'maquireCountIsExact', 2, "maquire counts clean pages' GPU copies in its result", MaquireCountsCleanPages),
   mutant('maquireDropsCleanCopies', 'maquireSession', 'maquireLeavesCleanPagesAlone', 2, "maquire drops clean pages' GPU copies too", MaquireDropsCleanCopies),
+  mutant('allocChunkPastCapacity', 'evictionCycle', 'deviceMemoryWithinCapacity', 1, 'dmirror_devmem_alloc_page tests chunks > MAX (not >=) and creates a chunk past the device memory', AllocChunkPastCapacity),
+  mutant('toDeviceGrantsWrite', 'protectionCycle', 'migrationKeepsWritePermission', 2, 'the to-device copy sets MIGRATE_PFN_WRITE on every destination: a read-only page becomes writable on the device', ToDeviceGrantsWrite),
+  mutant('toSystemDropsWrite', 'protectionCycle', 'migrationKeepsWritePermission', 2, 'the to-system copy (migrate_to_ram and HMM_DMIRROR_MIGRATE_TO_SYS) never carries MIGRATE_PFN_WRITE: pages come back read-only', ToSystemDropsWrite),
+  mutant('protectSkipsDevicePrivatePages', 'protectionCycle', 'protectSetsWritePermission', 2, 'mprotect skips device-private entries: a page on the device keeps its old write permission', ProtectSkipsDevicePrivatePages),
+  mutant('cpuStoreMigratesReadOnlyPage', 'protectionCycle', 'storeToReadOnlyPageFaults', 3, 'a CPU store to a read-only device-private page migrates it back and stores instead of SIGSEGV', CpuStoreMigratesReadOnlyPage),
+  mutant('deviceGpuWritesReadOnlyPage', 'protectionCycle', 'storeToReadOnlyPageFaults', 3, 'the owning GPU stores to its read-only device-private page through its mirror instead of -EPERM', DeviceGpuWritesReadOnlyPage),
+  mutant('peerGpuUsesDeviceMemoryInPlace', 'protectionCycle', 'onlyItsOwnerTouchesDevicePrivateMemory', 2, "GPU 1 reaches GPU 0's device-private memory in place instead of having it faulted back", PeerGpuUsesDeviceMemoryInPlace),
+  mutant('faultBackMarksPageDirty', 'hmmLifecycle', 'accessEffectIsExact', 2, 'migrate_to_ram tags the page CPU-dirty even when the access was a load', FaultBackMarksPageDirty),
+  mutant('migrateRangeOneShort', 'hmmLifecycle', 'migrationMovesEveryPageItCan', 1, 'migrate_vma_setup is given an end one page short: the last page of the range never moves', MigrateRangeOneShort),
+  mutant('failedMigrationDropsDirtyTag', 'hmmLifecycle', 'failedMigrationLeavesPageInPlace', 2, "finalize's restore path drops the CPU-dirty tag of a page whose migration failed", FailedMigrationDropsDirtyTag),
   mutant('maquireSeedEndBound', 'maquireSession', 'maquireLeavesCleanPagesAlone', 2, "maquire walks to (start + len) / PAGE_SIZE + 1 inclusive, acting on a page past the range", MaquireSeedEndBound),
 ];

@@ -1,8 +1,8 @@
 // HMM migration, eviction and maquire in the suite: the specification, its properties and its seeded bugs.
 import { hmmMigrationSpec, type HmmState } from '../../model/hmm-migration/index.js';
 import type { SubsystemSuite } from '../harness/suite.js';
-import { evictionCycle, hmmLifecycle, maquireSession } from './generators.js';
-import { evictionCycleLabels, hmmLifecycleLabels, maquireSessionLabels } from './labels.js';
+import { evictionCycle, hmmLifecycle, maquireSession, protectionCycle } from './generators.js';
+import { evictionCycleLabels, hmmLifecycleLabels, maquireSessionLabels, protectionCycleLabels } from './labels.js';
 import { hmmMutants } from './mutants.js';
 
 const SEED = '003_af321b1ea2953044.txt';
@@ -33,6 +33,14 @@ export const hmmMigrationSuite: SubsystemSuite<HmmState> = {
       operations: evictionCycle,
       numRuns: 400,
       labels: evictionCycleLabels,
+    },
+    {
+      name: 'protectionCycle',
+      description: 'pages re-protected in system memory and on the device, migrated both ways, stored to and loaded by the CPU and both GPUs, evicted',
+      source: `${SEED} § page 迁移 (MIGRATE_PFN_WRITE), dmirror_device_evict_chunk; upstream mm/mprotect.c, lib/test_hmm.c dmirror_fault`,
+      operations: protectionCycle,
+      numRuns: 300,
+      labels: protectionCycleLabels,
     },
   ],
   mutants: hmmMutants,
