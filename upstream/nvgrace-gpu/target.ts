@@ -1,0 +1,175 @@
+// The nvgrace-gpu upstream target: Linux drivers/vfio/pci/nvgrace-gpu/main.c compiled unmodified in userspace
+// against the project's kernel shim (shim/), with the protocol program (protocol.c) as its caller, and conformed
+// against the nvgrace-gpu specification. README.md in this folder says what comes from the tree and what is shimmed.
+
+import { createHash } from 'node:crypto';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { nvgraceGpuSpec } from '../../model/nvgrace-gpu/index.js';
+import { UpstreamError, type DetectedVersion, type UpstreamTarget } from '../target.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(HERE, '..', '..');
+/** The driver file, relative to the root of a Linux tree. */
+export const DRIVER_FILE = 'drivers/vfio/pci/nvgrace-gpu/main.c';
+const SHIM_INCLUDE = join(HERE, 'shim', 'include');
+const COMMON = join(ROOT, 'examples', 'common');
+/** The project's own sources of the executable (never the tree's), each compiled as its own translation unit. */
+const OWN_SOURCES = [join(HERE, 'shim', 'kernel.c'), join(HERE, 'protocol.c'), join(COMMON, 'jsonl.c')];
+const OWN_HEADERS = [join(HERE, 'shim', 'include', 'gpumem_kernel.h'), join(HERE, 'shim', 'shim.h'), join(COMMON, 'jsonl.h')];
+const CFLAGS = [
+  '-std=gnu11', '-D_GNU_SOURCE', '-g', '-O1', '-fno-omit-frame-pointer',
+  '-fsanitize=address,undefined', '-fno-sanitize-recover=all',
+  // A kernel service the shim does not provide must stop the build, naming it (gcc 12 only warns by default).
+  '-Werror=implicit-function-declaration', '-Werror=incompatible-pointer-types',
+];
+
+/** The symbols the protocol program needs from the tree's file, and what each means when it is missing. */
+const REQUIRED_SYMBOLS: Record<string, string> = {
+  shim_module_pci_driver: 'the driver registered with module_pci_driver(), the protocol program\'s entry point',
+};
+
+function cc(): string {
+  return process.env['CC'] ?? 'gcc';
+}
+
+/** The version fields of a Linux tree's top-level Makefile, e.g. "6.14.0-rc2", or undefined without one. */
+export function makefileVersion(tree: string): string | undefined {
+  const makefile = join(tree, 'Makefile');
+  if (!existsSync(makefile)) return undefined;
+  const text = readFileSync(makefile, 'utf8').slice(0, 4000);
+  const field = (name: string) => new RegExp(`^${name}\\s*=\\s*(.*)$`, 'm').exec(text)?.[1]?.trim();
+  const version = field('VERSION');
+  const patch = field('PATCHLEVEL');
+  if (version === undefined || patch === undefined || version === '' || patch === '') return undefined;
+  const sub = field('SUBLEVEL') ?? '0';
+  return `${version}.${patch}.${sub === '' ? '0' : sub}${field('EXTRAVERSION') ?? ''}`;
+}
+
+/** `git describe` of the tree when it is a git work tree. */
+export function gitDescribe(tree: string): string | undefined {
+  if (!existsSync(join(tree, '.git'))) return undefined;
+  const r = spawnSync('git', ['-C', tree, 'describe', '--tags', '--always', '--dirty'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+/**
+ * Where nvgrace_gpu_init_nvdev_struct sizes the usemem BAR relative to the MEMBLK_SIZE round-down of usemem:
+ * 'before' since upstream commit 6a9eb2d125ba, 'after' until it; undefined when either statement is not found.
+ */
+export function usememBarSizing(source: string): 'before' | 'after' | undefined {
+  const start = source.indexOf('nvgrace_gpu_init_nvdev_struct(struct pci_dev');
+  if (start < 0) return undefined;
+  const body = source.slice(start, start + 8000);
+  const sizing = /usemem\.bar_size\s*=\s*roundup_pow_of_two\(/.exec(body);
+  const roundDown = /usemem\.memlength\s*=\s*round_down\(/.exec(body);
+  if (sizing === null || roundDown === null) return undefined;
+  return sizing.index < roundDown.index ? 'before' : 'after';
+}
+
+const SIZING_VERSION = { before: 'linux-6a9eb2d', after: 'before-6a9eb2d' } as const;
+
+function driverPath(tree: string): string {
+  return join(tree, DRIVER_FILE);
+}
+
+function requireTree(tree: string): string {
+  if (!existsSync(tree) || !statSync(tree).isDirectory()) throw new UpstreamError(`no such tree: ${tree}`, undefined, undefined, tree);
+  const file = driverPath(tree);
+  if (!existsSync(file)) throw new UpstreamError(`the tree has no ${DRIVER_FILE}`, DRIVER_FILE, undefined, tree);
+  return file;
+}
+
+/** The first few diagnostics of a compiler run, with the symbol they name when there is one. */
+function diagnostics(stderr: string): { text: string; symbol?: string } {
+  const lines = stderr.split('\n').filter((l) => /\b(error|undefined reference)\b/.test(l));
+  const text = (lines.length > 0 ? lines : stderr.split('\n')).slice(0, 6).join('\n').trim();
+  const symbol =
+    /implicit declaration of function '([^']+)'/.exec(stderr)?.[1] ??
+    /undefined reference to `([^']+)'/.exec(stderr)?.[1] ??
+    /'([A-Za-z_][A-Za-z0-9_]*)' undeclared/.exec(stderr)?.[1] ??
+    /has no member named '([^']+)'/.exec(stderr)?.[1] ??
+    /unknown type name '([^']+)'/.exec(stderr)?.[1];
+  return symbol === undefined ? { text } : { text, symbol };
+}
+
+function compile(args: string[], file: string, tree: string, what: string): void {
+  const r = spawnSync(cc(), args, { encoding: 'utf8' });
+  if (r.error !== undefined) throw new UpstreamError(`cannot run the C compiler ${cc()}: ${r.error.message}`, file, undefined, tree);
+  if (r.status !== 0) {
+    const d = diagnostics(r.stderr);
+    const named = d.symbol === undefined ? '' : ` (symbol ${d.symbol}${what === 'the tree' ? ': a kernel service or type the shim does not provide, or one the tree no longer has' : ''})`;
+    throw new UpstreamError(`${file} does not compile against the shim${named}:\n${d.text}`, file, d.symbol, tree);
+  }
+}
+
+function hashOf(files: string[], extra: string): string {
+  const h = createHash('sha256');
+  for (const f of files) h.update(f).update('\0').update(readFileSync(f)).update('\0');
+  return h.update(extra).digest('hex').slice(0, 16);
+}
+
+export const target: UpstreamTarget = {
+  name: 'nvgrace-gpu',
+  subsystem: 'nvgrace-gpu',
+  description: `Linux ${DRIVER_FILE} (the vfio-pci variant driver for Grace Hopper coherent device memory), every function of it, driven through its pci_driver and vfio_device_ops`,
+  envVar: 'GPUMEM_UPSTREAM_NVGRACE_GPU',
+
+  recognises(tree: string): boolean {
+    return existsSync(driverPath(tree));
+  },
+
+  detectVersion(tree: string): DetectedVersion {
+    const file = requireTree(tree);
+    const source = readFileSync(file, 'utf8');
+    const made = makefileVersion(tree);
+    const git = gitDescribe(tree);
+    const sizing = usememBarSizing(source);
+    if (sizing === undefined)
+      throw new UpstreamError(
+        `unknown nvgrace-gpu driver: looked in nvgrace_gpu_init_nvdev_struct() for "usemem.bar_size = roundup_pow_of_two(" and "usemem.memlength = round_down(" (which comes first decides the specification version) and found ${source.includes('nvgrace_gpu_init_nvdev_struct') ? 'not both' : 'no such function'}`,
+        DRIVER_FILE, 'nvgrace_gpu_init_nvdev_struct', tree,
+      );
+    const wanted = SIZING_VERSION[sizing];
+    const known = nvgraceGpuSpec.versions.map((v) => v.name);
+    const upstream = [made === undefined ? undefined : `Linux ${made}`, git === undefined ? undefined : `git ${git}`].filter((x) => x !== undefined).join(', ') || 'Linux (no Makefile version, not a git tree)';
+    const how = `${sizing === 'before' ? 'the usemem BAR is sized before the MEMBLK_SIZE round-down (upstream commit 6a9eb2d125ba and later)' : 'the usemem BAR is sized after the MEMBLK_SIZE round-down (before upstream commit 6a9eb2d125ba)'} in nvgrace_gpu_init_nvdev_struct(); Makefile: ${made ?? 'none'}; git describe: ${git ?? 'not a git tree'}`;
+    if (!known.includes(wanted)) {
+      const fallback = known[0] ?? wanted;
+      return { upstream, specVersion: fallback, how: `${how}; specification version ${wanted} is not defined yet, so the default ${fallback} is used` };
+    }
+    return { upstream, specVersion: wanted, how };
+  },
+
+  build(tree: string, outDir: string): string {
+    const file = requireTree(tree);
+    mkdirSync(outDir, { recursive: true });
+    const exe = join(outDir, 'nvgrace-gpu');
+    const stamp = join(outDir, 'nvgrace-gpu.stamp');
+    const key = hashOf([file, ...OWN_SOURCES, ...OWN_HEADERS], `${cc()} ${CFLAGS.join(' ')}`);
+    if (existsSync(exe) && existsSync(stamp) && readFileSync(stamp, 'utf8') === key) return exe;
+
+    const objects: string[] = [];
+    // The tree's file, as it is: angle-bracket includes (<linux/...>) resolve to the shim's headers.
+    const driverObject = join(outDir, 'driver.o');
+    compile([...CFLAGS, '-DKBUILD_MODNAME="nvgrace_gpu_vfio_pci"', '-I', SHIM_INCLUDE, '-c', file, '-o', driverObject], DRIVER_FILE, tree, 'the tree');
+    objects.push(driverObject);
+    for (const src of OWN_SOURCES) {
+      const obj = join(outDir, src.replace(/^.*\//, '').replace(/\.c$/, '.o'));
+      compile([...CFLAGS, '-Wall', '-Wextra', '-I', COMMON, '-I', SHIM_INCLUDE, '-I', HERE, '-c', src, '-o', obj], src, tree, 'the shim');
+      objects.push(obj);
+    }
+    // The symbols the protocol program takes from the tree's file.
+    const defined = execFileSync('nm', ['--defined-only', driverObject], { encoding: 'utf8' });
+    for (const [symbol, meaning] of Object.entries(REQUIRED_SYMBOLS))
+      if (!new RegExp(`\\b${symbol}\\b`).test(defined))
+        throw new UpstreamError(`${DRIVER_FILE} does not define ${symbol}: the shim expects ${meaning}`, DRIVER_FILE, symbol, tree);
+    const tmp = `${exe}.${process.pid}.tmp`;
+    compile([...CFLAGS, '-o', tmp, ...objects], 'the link', tree, 'the link');
+    renameSync(tmp, exe);
+    writeFileSync(stamp, key);
+    return exe;
+  },
+};
