@@ -14,6 +14,7 @@ import { nvgraceHostVma, type DeviceRegion, type HostVma } from './host-mapping.
 import {
   BAR_REGISTER_BYTES,
   barRegisterImage,
+  CONFIG_REGION_INDEX,
   initialNvgraceState,
   LOFF_MAX,
   MAX_RW_COUNT,
@@ -23,16 +24,21 @@ import {
   PCI_BASE_ADDRESS_2,
   PCI_BASE_ADDRESS_4,
   PCI_CFG_SPACE_EXP_SIZE,
+  nvgraceVersion,
   regionIndex,
-  regionOf,
+  RESMEM_REGION_INDEX,
   RESMEM_SIZE,
   storedByte,
+  USEMEM_REGION_INDEX,
+  VFIO_PCI_NUM_REGIONS,
   VFIO_PCI_OFFSET_MASK,
+  VFIO_PCI_ROM_REGION_INDEX,
   VFIO_PCI_OFFSET_SHIFT,
   VFIO_PCI_PGOFF_MASK,
   type BarName,
   type MemRegion,
   type NvgraceState,
+  type NvgraceVersion,
 } from './state.js';
 
 /** Reads of at most this many bytes return their data (larger ones return only how many bytes were read). */
@@ -70,8 +76,15 @@ export interface RegisterHit {
 type MapOutcome = { readonly ok: true; readonly bytes: number[] | null } | { readonly ok: false; readonly error: string };
 
 export class NvgraceGpuModel implements Model<NvgraceState> {
+  /** The upstream version whose rules this model follows (README "Versions"). */
+  readonly version: NvgraceVersion;
+
+  constructor(version?: string) {
+    this.version = nvgraceVersion(version);
+  }
+
   initialState(): NvgraceState {
-    return initialNvgraceState();
+    return initialNvgraceState(this.version);
   }
 
   precondition(s: NvgraceState, op: Operation): boolean {
@@ -121,9 +134,10 @@ export class NvgraceGpuModel implements Model<NvgraceState> {
   }
 
   /**
-   * nvgrace_gpu_init_nvdev_struct as merged with the v19 series (Grace Hopper: resmem always carved out):
+   * nvgrace_gpu_init_nvdev_struct on Grace Hopper (the MIG hardware bug: resmem is carved out):
    * usemem = round_down(memlength - 1 GiB, MEMBLK_SIZE), resmem = the rest, at the end of device memory.
-   * (Later kernels skip the carve-out on hardware without the MIG bug; the model follows the seed.)
+   * The usemem BAR size depends on the version: since 6a9eb2d125ba it is taken from memlength - 1 GiB before the
+   * round-down (usememBarBasis). (Grace Blackwell, with no carve-out, is not specified.)
    */
   initNvdevStruct(s: NvgraceState, memphys: bigint, memlength: bigint): string | undefined {
     // The driver takes the base as the firmware gives it; nvgrace_gpu_mmap maps from PHYS_PFN(memphys), so a base
@@ -135,11 +149,12 @@ export class NvgraceGpuModel implements Model<NvgraceState> {
     const resmemPhys = checkedAdd(memphys, usememLength);
     if (resmemPhys === undefined || usememLength > memlength) return '-EOVERFLOW';
     const resmemLength = memlength - usememLength;
+    const usememBasis = this.usememBarBasis(memlength, usememLength);
     // roundup_pow_of_two of a length above 2^63 shifts by 64, which C leaves undefined; the driver has no check.
     // The model refuses such a size instead of giving the BAR a size that does not exist.
-    if (usememLength > 1n << 63n || resmemLength > 1n << 63n) return '-EOVERFLOW';
-    s.usemem = this.newRegion('usemem', memphys, usememLength);
-    s.resmem = this.newRegion('resmem', resmemPhys, resmemLength);
+    if (usememBasis > 1n << 63n || resmemLength > 1n << 63n) return '-EOVERFLOW';
+    s.usemem = this.newRegion('usemem', memphys, usememLength, this.barSizeFor(usememBasis));
+    s.resmem = this.newRegion('resmem', resmemPhys, resmemLength, this.barSizeFor(resmemLength));
     return undefined;
   }
 
@@ -148,41 +163,119 @@ export class NvgraceGpuModel implements Model<NvgraceState> {
     return alignDown(memlength - RESMEM_SIZE, MEMBLK_SIZE);
   }
 
-  /** bar_size = roundup_pow_of_two(memlength). */
-  barSizeFor(memlength: bigint): bigint {
-    return roundUpPowerOfTwo(memlength);
+  /**
+   * The length the usemem BAR is sized from. Since 6a9eb2d125ba (linux-6a9eb2d): memlength - 1 GiB, before the
+   * round-down to MEMBLK_SIZE (so 0x60000001 bytes of device memory give 512 MiB of usemem behind a 1 GiB BAR).
+   * Before it (before-6a9eb2d): the rounded-down usemem length itself.
+   */
+  usememBarBasis(memlength: bigint, usememLength: bigint): bigint {
+    return this.version === 'linux-6a9eb2d' ? memlength - RESMEM_SIZE : usememLength;
   }
 
-  newRegion(name: DeviceRegion, memphys: bigint, memlength: bigint): MemRegion {
-    return { name, memphys, memlength, barSize: this.barSizeFor(memlength), barVal: 0n, kernelMapped: false, writes: [] };
+  /** bar_size = roundup_pow_of_two(length). */
+  barSizeFor(length: bigint): bigint {
+    return roundUpPowerOfTwo(length);
+  }
+
+  newRegion(name: DeviceRegion, memphys: bigint, memlength: bigint, barSize: bigint): MemRegion {
+    return { name, memphys, memlength, barSize, barVal: 0n, kernelMapped: false, writes: [] };
   }
 
   // ----------------------------------------------------------------------------------- region read/write
 
+  /** The device file position of `offset` in a fake BAR's region: VFIO_PCI_INDEX_TO_OFFSET(index) + offset. */
+  filePosition(bar: BarName, offset: bigint): bigint {
+    return (BigInt(regionIndex(bar)) << VFIO_PCI_OFFSET_SHIFT) + offset;
+  }
+
   /**
-   * The VFS in front of every read and write (rw_verify_area, then the MAX_RW_COUNT clamp), applied to the device
-   * file position VFIO_PCI_INDEX_TO_OFFSET(index) + offset. A region offset that does not fit in the 40 offset bits
-   * names another region index (the upper half of the 64-bit BAR), which vfio-pci refuses; the model refuses it
-   * here with the same -EINVAL. Returns the error, or undefined when the access may go on.
+   * The VFS in front of every read and write (rw_verify_area, then the MAX_RW_COUNT clamp) on the device file
+   * position. vfio files have no FMODE_UNSIGNED_OFFSET, so a count above SSIZE_MAX or a position + count beyond
+   * LLONG_MAX is -EINVAL. Returns the error, or undefined when the access may go on.
    */
-  rwVerifyArea(bar: BarName, offset: bigint, count: bigint): string | undefined {
+  rwVerifyArea(pos: bigint, count: bigint): string | undefined {
     if (count > LOFF_MAX) return '-EINVAL'; // (ssize_t)count < 0
-    if (offset > VFIO_PCI_OFFSET_MASK) return '-EINVAL';
-    const pos = (BigInt(regionIndex(bar)) << VFIO_PCI_OFFSET_SHIFT) + offset;
-    if (pos + count > LOFF_MAX) return '-EINVAL'; // (loff_t)(pos + count) < 0
+    if (pos + count > LOFF_MAX) return '-EINVAL'; // pos < 0 or (loff_t)(pos + count) < 0
     return undefined;
   }
 
+  /** VFIO_PCI_OFFSET_TO_INDEX: the region a file position is in is its bits from VFIO_PCI_OFFSET_SHIFT up. */
+  positionIndex(pos: bigint): number {
+    return Number(pos >> VFIO_PCI_OFFSET_SHIFT);
+  }
+
+  /** nvgrace_gpu_memregion: index 4 is usemem, index 2 is resmem when there is one; any other index is none. */
+  memregion(s: NvgraceState, index: number): MemRegion | null {
+    if (index === USEMEM_REGION_INDEX) return s.usemem;
+    if (index === RESMEM_REGION_INDEX && s.resmem !== null && s.resmem.memlength !== 0n) return s.resmem;
+    return null;
+  }
+
   read(s: NvgraceState, bar: BarName, offset: bigint, count: bigint, faults: FaultPlan): Result {
-    const error = this.rwVerifyArea(bar, offset, count);
+    const pos = this.filePosition(bar, offset);
+    const error = this.rwVerifyArea(pos, count);
     if (error !== undefined) return fail(error);
-    return this.readMem(regionOf(s, bar) as MemRegion, offset, count > MAX_RW_COUNT ? MAX_RW_COUNT : count, faults);
+    return this.nvgraceRead(s, pos, count > MAX_RW_COUNT ? MAX_RW_COUNT : count, faults);
   }
 
   write(s: NvgraceState, bar: BarName, offset: bigint, count: bigint, seed: number, faults: FaultPlan): Result {
-    const error = this.rwVerifyArea(bar, offset, count);
+    const pos = this.filePosition(bar, offset);
+    const error = this.rwVerifyArea(pos, count);
     if (error !== undefined) return fail(error);
-    return this.writeMem(regionOf(s, bar) as MemRegion, offset, count > MAX_RW_COUNT ? MAX_RW_COUNT : count, seed, faults);
+    return this.nvgraceWrite(s, pos, count > MAX_RW_COUNT ? MAX_RW_COUNT : count, seed, faults);
+  }
+
+  /**
+   * nvgrace_gpu_read: the region is chosen from the file position, not from the BAR the caller meant. A fake BAR's
+   * index goes to nvgrace_gpu_read_mem at the offset inside that region (so BAR2 + 2^41 is usemem); the config
+   * index to the config emulation; anything else to vfio_pci_core_read.
+   */
+  nvgraceRead(s: NvgraceState, pos: bigint, count: bigint, faults: FaultPlan): Result {
+    const index = this.positionIndex(pos);
+    const offset = pos & VFIO_PCI_OFFSET_MASK;
+    const region = this.memregion(s, index);
+    if (region !== null) return this.readMem(region, offset, count, faults);
+    if (index === CONFIG_REGION_INDEX) return this.readConfigRegion(s, offset, count);
+    return this.coreRegionAccess(index, count);
+  }
+
+  /** nvgrace_gpu_write: as nvgraceRead. */
+  nvgraceWrite(s: NvgraceState, pos: bigint, count: bigint, seed: number, faults: FaultPlan): Result {
+    const index = this.positionIndex(pos);
+    const offset = pos & VFIO_PCI_OFFSET_MASK;
+    const region = this.memregion(s, index);
+    if (region !== null) return this.writeMem(region, offset, count, seed, faults);
+    if (index === CONFIG_REGION_INDEX) return this.writeConfigRegion(s, offset, count, seed);
+    return this.coreRegionAccess(index, count);
+  }
+
+  /**
+   * vfio_pci_core_read / vfio_pci_core_write of a region the variant driver does not emulate (BAR0, BAR3 and BAR5,
+   * the ROM, VGA): what it does depends on the physical device, which is not specified here, so the result only
+   * names the region it was handed to. A zero count returns 0 before any region is looked at, and an index past
+   * the last region (nvgrace-gpu adds no device-specific regions) is -EINVAL.
+   */
+  coreRegionAccess(index: number, count: bigint): Result {
+    if (count === 0n) return ok({ count: 0n });
+    if (index >= VFIO_PCI_NUM_REGIONS) return fail('-EINVAL');
+    return ok({ vfioPciCore: index });
+  }
+
+  /** A read of the config region through the device file: the config emulation, its bytes in address order. */
+  readConfigRegion(s: NvgraceState, offset: bigint, count: bigint): Result {
+    if (count === 0n) return ok({ count: 0n, data: '' }); // vfio_pci_core_read returns 0 at once
+    if (offset + count > BigInt(PCI_CFG_SPACE_EXP_SIZE)) return fail('-EFAULT');
+    const bytes = this.configEmuRead(s, Number(offset), Number(count));
+    if (bytes === undefined) return fail('-EFAULT');
+    return ok(count <= MAX_READ_DATA ? { count, data: hexBytes(bytes) } : { count });
+  }
+
+  /** A write of the config region through the device file: byte i is (seed + i) & 0xff. */
+  writeConfigRegion(s: NvgraceState, offset: bigint, count: bigint, seed: number): Result {
+    if (count === 0n) return ok({ count: 0n });
+    if (offset >= BigInt(PCI_CFG_SPACE_EXP_SIZE)) return fail('-EFAULT');
+    const written = this.configEmuWrite(s, Number(offset), Number(count), (i) => (seed + i) & 0xff);
+    return written === undefined ? fail('-EFAULT') : ok({ count: BigInt(written) });
   }
 
   /**
@@ -314,30 +407,42 @@ export class NvgraceGpuModel implements Model<NvgraceState> {
   }
 
   /** nvgrace_gpu_read_config_emu: the core read first, then the emulated register's bytes laid over it. */
-  readConfigEmu(s: NvgraceState, pos: number, count: number): Result {
+  configEmuRead(s: NvgraceState, pos: number, count: number): number[] | undefined {
     const bytes = this.coreConfigRead(s, pos, count);
-    if (bytes === undefined) return fail('-EFAULT');
+    if (bytes === undefined) return undefined;
     const hit = this.barIntersection(s, pos, count);
     if (hit !== undefined) {
       const image = this.barReadValue(s[hit.region] as MemRegion);
       for (let i = 0; i < hit.copyCount; i++) bytes[hit.copyOffset + i] = byteOf(image, hit.registerOffset + i);
     }
-    return ok(leValue(bytes));
+    return bytes;
   }
 
   /**
    * nvgrace_gpu_write_config_emu: an access that meets an emulated register updates only the register's bytes and
    * returns that many (a short write: bytes of the access outside the register are not written anywhere);
-   * anything else goes to vfio-pci-core.
+   * anything else goes to vfio-pci-core. Returns the bytes written, or undefined for -EFAULT.
    */
-  writeConfigEmu(s: NvgraceState, pos: number, count: number, value: bigint): Result {
-    const bytes = Array.from({ length: count }, (_, i) => byteOf(value, i));
+  configEmuWrite(s: NvgraceState, pos: number, count: number, byteAt: (i: number) => number): number | undefined {
     const hit = this.barIntersection(s, pos, count);
     if (hit !== undefined) {
-      this.storeBarBytes(s[hit.region] as MemRegion, hit.registerOffset, bytes.slice(hit.copyOffset, hit.copyOffset + hit.copyCount));
-      return ok(hit.copyCount);
+      this.storeBarBytes(s[hit.region] as MemRegion, hit.registerOffset, Array.from({ length: hit.copyCount }, (_, i) => byteAt(hit.copyOffset + i)));
+      return hit.copyCount;
     }
-    return this.coreConfigWrite(s, pos, bytes) ? ok(count) : fail('-EFAULT');
+    if (pos + count > PCI_CFG_SPACE_EXP_SIZE) return undefined;
+    return this.coreConfigWrite(s, pos, Array.from({ length: count }, (_, i) => byteAt(i))) ? count : undefined;
+  }
+
+  /** cfgRead: the config emulation, the bytes read as a little-endian value. */
+  readConfigEmu(s: NvgraceState, pos: number, count: number): Result {
+    const bytes = this.configEmuRead(s, pos, count);
+    return bytes === undefined ? fail('-EFAULT') : ok(leValue(bytes));
+  }
+
+  /** cfgWrite: the config emulation with the low `count` bytes of `value`, little-endian. */
+  writeConfigEmu(s: NvgraceState, pos: number, count: number, value: bigint): Result {
+    const written = this.configEmuWrite(s, pos, count, (i) => byteOf(value, i));
+    return written === undefined ? fail('-EFAULT') : ok(written);
   }
 
   /** VFIO_DEVICE_RESET: nvgrace_gpu_init_fake_bar_emu_regs zeroes both emulated registers. */
@@ -349,17 +454,31 @@ export class NvgraceGpuModel implements Model<NvgraceState> {
   // ---------------------------------------------------------------------------------------------- mmap
 
   /**
-   * mmap of a fake BAR. The mm layer first: a zero length is -EINVAL and a length whose page alignment wraps is
-   * -ENOMEM (do_mmap). The model gives the driver any VMA length (it does not bound it by TASK_SIZE, which on a
-   * real system refuses far smaller lengths with -ENOMEM first) so that the driver's own overflow checks are
-   * reachable. A page offset beyond the region's 28 page-offset bits names another region index: -EINVAL.
+   * mmap of a fake BAR. The mm layer first: a zero length is -EINVAL, a length whose page alignment wraps is
+   * -ENOMEM, and a page offset + length that wraps is -EOVERFLOW (do_mmap). The model gives the driver any VMA
+   * length (it does not bound it by TASK_SIZE, which on a real system refuses far smaller lengths with -ENOMEM
+   * first) so that the driver's own overflow checks are reachable. As for read and write, the region is chosen
+   * from the file page offset: a page offset beyond the region's 28 page-offset bits names the next region index.
    */
   mmap(s: NvgraceState, bar: BarName, pgoff: bigint, length: bigint): Result {
     if (length === 0n) return fail('-EINVAL');
     const reqLen = alignUp(length, PAGE_SIZE);
     if (reqLen === 0n) return fail('-ENOMEM');
-    if (pgoff > VFIO_PCI_PGOFF_MASK) return fail('-EINVAL');
-    return this.mmapRegion(s, regionOf(s, bar) as MemRegion, pgoff, reqLen);
+    const vmPgoff = (BigInt(regionIndex(bar)) << (VFIO_PCI_OFFSET_SHIFT - PAGE_SHIFT)) + pgoff;
+    if (vmPgoff + (reqLen >> PAGE_SHIFT) > U64_MAX) return fail('-EOVERFLOW');
+    const index = Number(vmPgoff >> (VFIO_PCI_OFFSET_SHIFT - PAGE_SHIFT));
+    const region = this.memregion(s, index);
+    if (region === null) return this.coreMmap(index);
+    return this.mmapRegion(s, region, vmPgoff & VFIO_PCI_PGOFF_MASK, reqLen);
+  }
+
+  /**
+   * vfio_pci_core_mmap of a region the variant driver does not map: only BARs can be mapped (an index from the
+   * ROM on is -EINVAL); whether a BAR can depends on the physical device, so the result names the region.
+   */
+  coreMmap(index: number): Result {
+    if (index >= VFIO_PCI_ROM_REGION_INDEX) return fail('-EINVAL');
+    return ok({ vfioPciCore: index });
   }
 
   /**

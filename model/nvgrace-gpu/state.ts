@@ -33,7 +33,28 @@ export const BAR_FLAGS = 0x4n | 0x8n;
 /** pdev->cfg_size of a PCI Express function. */
 export const PCI_CFG_SPACE_EXP_SIZE = 4096;
 
+/** VFIO_PCI_ROM_REGION_INDEX, VFIO_PCI_CONFIG_REGION_INDEX and VFIO_PCI_NUM_REGIONS (BAR0..5, ROM, config, VGA). */
+export const VFIO_PCI_ROM_REGION_INDEX = 6;
+export const CONFIG_REGION_INDEX = 7;
+export const VFIO_PCI_NUM_REGIONS = 9;
+
 export type BarName = 'BAR2' | 'BAR4';
+
+/**
+ * The upstream versions specified (SubsystemSpec.versions in index.ts). They differ in one rule: since upstream
+ * commit 6a9eb2d125ba the usemem BAR size is roundup_pow_of_two(device memory - 1 GiB), taken before usemem is
+ * rounded down to MEMBLK_SIZE; before it, the BAR size was taken from the rounded-down usemem.
+ */
+export const NVGRACE_VERSIONS = ['linux-6a9eb2d', 'before-6a9eb2d'] as const;
+export type NvgraceVersion = (typeof NVGRACE_VERSIONS)[number];
+export const DEFAULT_NVGRACE_VERSION: NvgraceVersion = 'linux-6a9eb2d';
+
+export function nvgraceVersion(name: string | undefined): NvgraceVersion {
+  if (name === undefined) return DEFAULT_NVGRACE_VERSION;
+  const v = NVGRACE_VERSIONS.find((x) => x === name);
+  if (v === undefined) throw new Error(`unknown nvgrace-gpu specification version "${name}" (known: ${NVGRACE_VERSIONS.join(', ')})`);
+  return v;
+}
 
 /** One write into device memory: bytes [start, end) hold (seed + (x - start)) & 0xff at offset x. */
 export interface Extent {
@@ -72,6 +93,8 @@ export interface UserMapping {
 }
 
 export interface NvgraceState {
+  /** The upstream version whose rules the device follows (fixed when the model is created). */
+  readonly version: NvgraceVersion;
   /** 'none' before probe; 'nvgrace' with the fake BARs; 'vfio-pci-core' when the driver fell back (no device memory properties). */
   mode: 'none' | 'nvgrace' | 'vfio-pci-core';
   usemem: MemRegion | null;
@@ -81,13 +104,14 @@ export interface NvgraceState {
   mappings: UserMapping[];
 }
 
-export function initialNvgraceState(): NvgraceState {
-  return { mode: 'none', usemem: null, resmem: null, config: new Map(), mappings: [] };
+export function initialNvgraceState(version: NvgraceVersion = DEFAULT_NVGRACE_VERSION): NvgraceState {
+  return { version, mode: 'none', usemem: null, resmem: null, config: new Map(), mappings: [] };
 }
 
 export function snapshotNvgrace(s: NvgraceState): NvgraceState {
   const region = (r: MemRegion | null): MemRegion | null => (r === null ? null : { ...r, writes: [...r.writes] });
   return {
+    version: s.version,
     mode: s.mode,
     usemem: region(s.usemem),
     resmem: region(s.resmem),

@@ -52,20 +52,36 @@ export const memphysArb: fc.Arbitrary<bigint> = fc.oneof(
   { weight: 1, arbitrary: fc.bigInt({ min: 0n, max: 1n << 52n }).map((x) => x & ~(PAGE_SIZE - 1n)) },
 );
 
-/** The layout a probe of this size gives (the generator's own arithmetic, only to aim offsets). */
+/**
+ * The layout a probe of this size gives (the generator's own arithmetic, only to aim offsets). The usemem BAR
+ * end depends on the specification version, so both candidates are kept: sized from the rounded-down usemem
+ * (before-6a9eb2d) and from memlength - 1 GiB (linux-6a9eb2d); `altBar` picks the second.
+ */
 interface Layout {
   readonly memlength: { readonly BAR2: bigint; readonly BAR4: bigint };
   readonly barSize: { readonly BAR2: bigint; readonly BAR4: bigint };
+  readonly altUsememBar: bigint;
 }
 
 function layoutOf(memlength: bigint): Layout {
   const usemem = memlength > RESMEM_SIZE ? ((memlength - RESMEM_SIZE) / MEMBLK_SIZE) * MEMBLK_SIZE : MEMBLK_SIZE;
   const resmem = memlength > usemem ? memlength - usemem : RESMEM_SIZE;
   const bar = (x: bigint) => (x > 1n << 63n ? 1n << 63n : roundUpPowerOfTwo(x));
-  return { memlength: { BAR2: resmem, BAR4: usemem }, barSize: { BAR2: bar(resmem), BAR4: bar(usemem) } };
+  const alt = memlength > RESMEM_SIZE ? bar(memlength - RESMEM_SIZE) : bar(usemem);
+  return { memlength: { BAR2: resmem, BAR4: usemem }, barSize: { BAR2: bar(resmem), BAR4: bar(usemem) }, altUsememBar: alt };
 }
 
-type Anchor = 'zero' | 'memEnd' | 'barEnd' | 'offsetMask' | 'raw';
+function barEndOf(l: Layout, bar: BarName, alt: boolean): bigint {
+  return alt && bar === 'BAR4' ? l.altUsememBar : l.barSize[bar];
+}
+
+/**
+ * `nextRegion`: the offset is `hop` whole regions (2^40 bytes each) past the BAR's own, so the file position
+ * names another region index (BAR2 + 2 hops is usemem, BAR4 + 3 hops and BAR2 + 5 hops config space, the others
+ * vfio-pci-core's), aimed inside that region by `inner`.
+ */
+type Anchor = 'zero' | 'memEnd' | 'barEnd' | 'offsetMask' | 'nextRegion' | 'raw';
+type Inner = 'zero' | 'memEnd' | 'barEnd' | 'register';
 
 const anchor = fc.oneof(
   CROSS,
@@ -73,8 +89,11 @@ const anchor = fc.oneof(
   { weight: 2, arbitrary: fc.constant<Anchor>('zero') },
   { weight: 2, arbitrary: fc.constant<Anchor>('barEnd') },
   { weight: 1, arbitrary: fc.constant<Anchor>('offsetMask') },
+  { weight: 2, arbitrary: fc.constant<Anchor>('nextRegion') },
   { weight: 1, arbitrary: fc.constant<Anchor>('raw') },
 );
+const hopArb = fc.integer({ min: 1, max: 5 });
+const innerArb = fc.constantFrom<Inner>('memEnd', 'zero', 'barEnd', 'register');
 const delta = fc.oneof(
   CROSS,
   { weight: 3, arbitrary: fc.constant(0) },
@@ -102,6 +121,9 @@ interface AccessSpec {
   readonly kind: 'read' | 'write';
   readonly bar: BarName;
   readonly anchor: Anchor;
+  readonly hop: number;
+  readonly inner: Inner;
+  readonly altBar: boolean;
   readonly delta: number;
   readonly raw: bigint;
   readonly countSel: CountSel;
@@ -115,6 +137,9 @@ const accessSpec = fc.record({
   kind: fc.constantFrom<'read' | 'write'>('read', 'write'),
   bar: barArb,
   anchor,
+  hop: hopArb,
+  inner: innerArb,
+  altBar: fc.boolean(),
   delta,
   raw: rawU64,
   countSel,
@@ -124,20 +149,35 @@ const accessSpec = fc.record({
   faults,
 });
 
-function anchored(a: Anchor, d: number, raw: bigint, l: Layout, bar: BarName): bigint {
-  const base = a === 'zero' ? 0n : a === 'memEnd' ? l.memlength[bar] : a === 'barEnd' ? l.barSize[bar] : a === 'offsetMask' ? VFIO_PCI_OFFSET_MASK + 1n : raw;
-  return a === 'raw' ? raw : wrapU64(base + BigInt(d));
+/** Where `inner` aims inside the region `hop` regions past `bar`'s. */
+function innerBase(s: AccessSpec, l: Layout): bigint {
+  const target = regionIndex(s.bar) + s.hop;
+  if (target === 4) return s.inner === 'zero' ? 0n : s.inner === 'memEnd' ? l.memlength.BAR4 : barEndOf(l, 'BAR4', s.altBar);
+  if (target === 7) return s.inner === 'zero' ? 0n : s.inner === 'memEnd' ? BigInt(PCI_BASE_ADDRESS_2) : s.inner === 'barEnd' ? BigInt(PCI_BASE_ADDRESS_4) : BigInt(PCI_BASE_ADDRESS_2 + 4);
+  return 0n;
+}
+
+function anchored(s: AccessSpec, l: Layout): bigint {
+  const a = s.anchor;
+  if (a === 'raw') return s.raw;
+  const base =
+    a === 'zero' ? 0n
+    : a === 'memEnd' ? l.memlength[s.bar]
+    : a === 'barEnd' ? barEndOf(l, s.bar, s.altBar)
+    : a === 'offsetMask' ? VFIO_PCI_OFFSET_MASK + 1n
+    : (BigInt(s.hop) << VFIO_PCI_OFFSET_SHIFT) + innerBase(s, l);
+  return wrapU64(base + BigInt(s.delta));
 }
 
 function concreteAccess(s: AccessSpec, l: Layout): Operation {
-  const offset = anchored(s.anchor, s.delta, s.raw, l, s.bar);
+  const offset = anchored(s, l);
   const pos = (BigInt(regionIndex(s.bar)) << VFIO_PCI_OFFSET_SHIFT) + offset;
   const count =
     s.countSel === 'width' ? s.width
     : s.countSel === 'zero' ? 0n
     : s.countSel === 'huge' ? U64_MAX
     : s.countSel === 'overflowByOne' ? wrapU64(LOFF_MAX - pos + 1n)
-    : s.countSel === 'pastBarEnd' ? wrapU64(l.barSize[s.bar] - offset + 1n)
+    : s.countSel === 'pastBarEnd' ? wrapU64(barEndOf(l, s.bar, s.altBar) - offset + 1n)
     : s.countSel === 'maxRw' ? MAX_RW_COUNT + 1n
     : s.rawCount;
   const args = { bar: s.bar, offset, count, faults: s.faults };

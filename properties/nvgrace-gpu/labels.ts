@@ -5,6 +5,14 @@
 import type { Step } from '../../model/common/spec.js';
 import type { NvgraceState } from '../../model/nvgrace-gpu/index.js';
 import { regionOf } from '../../model/nvgrace-gpu/state.js';
+
+/** The region index a read or write's file position names, when it is not the BAR's own (2^40 bytes per region). */
+function otherIndex(s: Step<NvgraceState>): number | undefined {
+  if (s.op.op !== 'read' && s.op.op !== 'write') return undefined;
+  const own = s.op.args['bar'] === 'BAR2' ? 2n : 4n;
+  const index = own + (s.op.args['offset'] as bigint) / (1n << 40n);
+  return index === own ? undefined : Number(index);
+}
 import type { CaseLabel } from '../harness/suite.js';
 
 /** The accessed byte range [offset, offset + count) of a read or write, with its region as it was. */
@@ -18,6 +26,21 @@ function access(s: Step<NvgraceState>) {
 }
 
 export const nvgraceLabels: readonly CaseLabel<NvgraceState>[] = [
+  {
+    name: 'accessCrossesIntoAnotherRegion',
+    description: 'a read or write at an offset of 2^40 or more: its file position names another region index than its BAR',
+    minShare: 0.1,
+    test: (s) => otherIndex(s) !== undefined,
+  },
+  {
+    name: 'accessReachesAnotherFakeBarOrConfig',
+    description: 'a read or write whose offset past its BAR reaches usemem (BAR2 + 2^41) or config space (region 7)',
+    minShare: 0.04,
+    test: (s) => {
+      const i = otherIndex(s);
+      return i === 4 || i === 7;
+    },
+  },
   {
     name: 'accessStartsAtMemoryEnd',
     description: 'a read or write starts exactly at the end of device memory (the first byte of the BAR padding)',

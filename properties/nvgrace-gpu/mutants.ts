@@ -9,7 +9,9 @@ import {
   MEMBLK_SIZE,
   NvgraceGpuModel,
   PAGE_SHIFT,
+  PAGE_SIZE,
   RESMEM_SIZE,
+  VFIO_PCI_OFFSET_MASK,
   type DeviceRegion,
   type HostVma,
   type MemRegion,
@@ -188,6 +190,54 @@ class ResmemMappedCacheable extends NvgraceGpuModel {
   }
 }
 
+/**
+ * The region offset is checked against the 40 offset bits before the file position is formed (the rule this
+ * specification had): a read past them is -EINVAL instead of reaching the next region index.
+ */
+class OffsetBeyondRegionRefused extends NvgraceGpuModel {
+  override read(s: NvgraceState, bar: 'BAR2' | 'BAR4', offset: bigint, count: bigint, faults: FaultPlan): Result {
+    if (offset > VFIO_PCI_OFFSET_MASK) return { ok: false, error: '-EINVAL' };
+    return super.read(s, bar, offset, count, faults);
+  }
+}
+
+/** The resmem read passes iswrite = true to vfio_pci_core_do_io_rw: the user's buffer is written into device memory. */
+class ResmemReadPassesIsWrite extends NvgraceGpuModel {
+  override mapAndRead(region: MemRegion, offset: bigint, memCount: bigint, materialise: boolean, faults: FaultPlan) {
+    const got = super.mapAndRead(region, offset, memCount, materialise, faults);
+    if (got.ok && region.name === 'resmem' && memCount > 0n) region.writes.push({ start: offset, end: offset + memCount, seed: 0 });
+    return got;
+  }
+}
+
+/** vfio-pci-core's config read starts at the dword the access is in: unaligned reads outside the registers are shifted. */
+class ConfigReadFromDwordStart extends NvgraceGpuModel {
+  override coreConfigRead(s: NvgraceState, pos: number, count: number): number[] | undefined {
+    return super.coreConfigRead(s, pos & ~3, count);
+  }
+}
+
+/** req_len is taken one page short (vm_end - vm_start - PAGE_SIZE): a mapping one page past device memory passes the check. */
+class MmapOnePageShort extends NvgraceGpuModel {
+  override mmapRegion(s: NvgraceState, region: MemRegion, pgoff: bigint, reqLen: bigint): Result {
+    return super.mmapRegion(s, region, pgoff, reqLen > PAGE_SIZE ? reqLen - PAGE_SIZE : reqLen);
+  }
+}
+
+/** Seeded into linux-6a9eb2d: the usemem BAR sized after the MEMBLK_SIZE round-down, as before 6a9eb2d125ba. */
+class UsememBarAfterRoundDown extends NvgraceGpuModel {
+  override usememBarBasis(_memlength: bigint, usememLength: bigint): bigint {
+    return usememLength;
+  }
+}
+
+/** Seeded into before-6a9eb2d: the usemem BAR sized before the round-down, as 6a9eb2d125ba does. */
+class UsememBarBeforeRoundDown extends NvgraceGpuModel {
+  override usememBarBasis(memlength: bigint): bigint {
+    return memlength - RESMEM_SIZE;
+  }
+}
+
 const mutant = mutantOf<NvgraceState>('nvgraceLifecycle');
 
 export const nvgraceMutants: readonly MutantDef<NvgraceState>[] = [
@@ -212,5 +262,11 @@ export const nvgraceMutants: readonly MutantDef<NvgraceState>[] = [
   mutant('resetKeepsUsememBar', 'resetClearsBarRegisters', 3, 'VFIO_DEVICE_RESET clears only the resmem register', ResetKeepsUsememBar),
   mutant('mmapUpToBarEnd', 'mmapNeverExposesBeyondDeviceMemory', 2, 'mmap is bounded by the BAR size, mapping the padding', MmapUpToBarEnd),
   mutant('resmemMappedCacheable', 'resmemIsNeverMappedCacheable', 2, 'resmem is mmapped without pgprot_writecombine', ResmemMappedCacheable),
+  mutant('offsetBeyondRegionRefused', 'accessGoesToRegionOfFilePosition', 2, 'a read past the 40 offset bits of its region is -EINVAL instead of reaching the next region', OffsetBeyondRegionRefused),
+  mutant('resmemReadPassesIsWrite', 'readsChangeNothing', 2, 'the resmem read calls vfio_pci_core_do_io_rw with iswrite = true', ResmemReadPassesIsWrite),
+  mutant('configReadFromDwordStart', 'configReadsReturnConfigSpace', 3, 'config reads outside the registers are served from the start of their dword', ConfigReadFromDwordStart),
+  mutant('mmapOnePageShort', 'mmapMapsWhatWasAsked', 2, 'mmap takes req_len one page short, so a mapping one page past device memory is accepted', MmapOnePageShort),
+  mutant('usememBarAfterRoundDown', 'barSizeIsPowerOfTwoCoveringRegion', 1, 'linux-6a9eb2d with the usemem BAR sized from the rounded-down usemem (the older rule)', UsememBarAfterRoundDown, ['linux-6a9eb2d']),
+  mutant('usememBarBeforeRoundDown', 'barSizeIsPowerOfTwoCoveringRegion', 1, 'before-6a9eb2d with the usemem BAR sized before the round-down (the newer rule)', UsememBarBeforeRoundDown, ['before-6a9eb2d']),
 ];
 
