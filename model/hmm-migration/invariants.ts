@@ -207,10 +207,12 @@ export const hmmInvariants: readonly Invariant<HmmState>[] = [
     // 003, "dmirror_device_evict_chunk": npages = end_pfn - start_pfn + 1, the whole chunk, so it can be released.
     name: 'evictionFreesTheChunk',
     source: `${SEED} § dmirror_device_evict_chunk (npages = end_pfn - start_pfn + 1)`,
-    check: ({ op, before, after }) => {
+    check: ({ op, result, before, after }) => {
       if (op.op !== 'evict') return undefined;
       const id = liveChunkAt(before, op.args['chunk'] as number);
       if (after.chunks.has(id)) return `c${id} is still live after its eviction`;
+      const held = before.chunks.get(id)?.slots.filter((b) => b !== null).length ?? 0;
+      if (result.ok && result.value !== held) return `evicting c${id} reported ${String(result.value)} pages, but it held ${held}`;
       for (let p = 0; p < after.pages.length; p++) {
         const loc = after.pages[p]?.loc;
         if (loc?.kind === 'device' && loc.chunk === id) return `p${p} still lives in c${id}, which eviction released (use after free)`;
@@ -432,6 +434,20 @@ export const hmmInvariants: readonly Invariant<HmmState>[] = [
         free--;
         if (failedAt(p, 'migrate_vma_pages') || is.loc.kind === target) continue;
         return `p${p} in ${where(was.loc)} failed no step${target === 'device' ? ' and the device had memory for it' : ''}, yet ${op.op} left it there`;
+      }
+      return undefined;
+    },
+  },
+  {
+    // 003, maquire: PAGECACHE_TAG_CPU_DIRTY and the GPU copies are the page cache's, by file index, not the physical page's, so
+    // moving the physical page (migrate_vma either way, eviction) leaves them as they were.
+    name: 'migrationKeepsPageCacheState',
+    source: `${SEED} § SYSCALL_DEFINE3(maquire) (radix tree tags by page index, pagecache_get_gpu_page), page 迁移, dmirror_device_evict_chunk`,
+    check: ({ op, before, after }) => {
+      if (op.op !== 'migrateToDevice' && op.op !== 'migrateToSystem' && op.op !== 'evict') return undefined;
+      for (let p = 0; p < after.pages.length; p++) {
+        const why = cacheStateChanged(before, after, p);
+        if (why !== undefined) return `${op.op} must leave the page cache alone, yet ${why}`;
       }
       return undefined;
     },

@@ -301,6 +301,25 @@ class FailedMigrationDropsDirtyTag extends HmmMigrationModel {
   }
 }
 
+/** Finalize drops every GPU's cached copy of a page it moves to the device, as if the GPUs would now read device memory instead. */
+class FinalizeDropsGpuCopies extends HmmMigrationModel {
+  override finalize(s: HmmState, entries: MigrateEntry[]): void {
+    super.finalize(s, entries);
+    for (const e of entries) {
+      const entry = s.pages[e.page];
+      if (entry !== undefined && e.migrate && e.dst?.kind === 'device') entry.copies = entry.copies.map(() => null);
+    }
+  }
+}
+
+/** Eviction reports the chunk's size (npages), not the pages it brought back. */
+class EvictReportsChunkSize extends HmmMigrationModel {
+  override evict(s: HmmState, chunkId: number): Result {
+    const result = super.evict(s, chunkId);
+    return result.ok ? ok(CHUNK_PAGES) : result;
+  }
+}
+
 const mutant = (
   name: string,
   property: string,
@@ -336,5 +355,7 @@ export const hmmMutants: readonly MutantDef<HmmState>[] = [
   mutant('faultBackMarksPageDirty', 'hmmLifecycle', 'accessEffectIsExact', 2, 'migrate_to_ram tags the page CPU-dirty even when the access was a load', FaultBackMarksPageDirty),
   mutant('migrateRangeOneShort', 'hmmLifecycle', 'migrationMovesEveryPageItCan', 1, 'migrate_vma_setup is given an end one page short: the last page of the range never moves', MigrateRangeOneShort),
   mutant('failedMigrationDropsDirtyTag', 'hmmLifecycle', 'failedMigrationLeavesPageInPlace', 2, "finalize's restore path drops the CPU-dirty tag of a page whose migration failed", FailedMigrationDropsDirtyTag),
+  mutant('finalizeDropsGpuCopies', 'hmmLifecycle', 'migrationKeepsPageCacheState', 2, "finalize drops the GPU copies of every page it moves to the device", FinalizeDropsGpuCopies),
+  mutant('evictReportsChunkSize', 'evictionCycle', 'evictionFreesTheChunk', 2, 'eviction returns the chunk size (npages), not the number of pages it brought back', EvictReportsChunkSize),
   mutant('maquireSeedEndBound', 'maquireSession', 'maquireLeavesCleanPagesAlone', 2, "maquire walks to (start + len) / PAGE_SIZE + 1 inclusive, acting on a page past the range", MaquireSeedEndBound),
 ];
