@@ -266,6 +266,16 @@ class GrantToOneselfAccepted extends XenPrimitivesModel {
   }
 }
 
+/** A revoked access is answered with the IOREQ fault, but the request never reaches the backend's IOREQ server. */
+class RevokedAccessNotDelivered extends XenPrimitivesModel {
+  override access(s: XenState, page: PageId, domain: DomId, write: boolean): Result {
+    const counts = s.domains.map((d) => d.ioreqFaults);
+    const result = super.access(s, page, domain, write);
+    for (const d of s.domains) d.ioreqFaults = counts[d.id] ?? d.ioreqFaults;
+    return result;
+  }
+}
+
 const mutant = mutantOf<XenState>('primitives');
 
 export const xenMutants: readonly MutantDef<XenState>[] = [
@@ -297,5 +307,6 @@ export const xenMutants: readonly MutantDef<XenState>[] = [
   mutant('revokeTakesEveryMappingOfThePage', 'revokeTakesOnlyTheFrontendsChain', 3, 'Revoke from one frontend takes the page from every frontend', RevokeTakesEveryMappingOfThePage),
   mutant('returnClearsTheFrontendsFaultRoutes', 'stealAndReturnMoveExactlyOnePage', 3, "Return clears the destination's fault routes of every page", ReturnClearsTheFrontendsFaultRoutes),
   mutant('returnBusyWhileAnyPageIsForeignMapped', 'refusalsMatchTheirCause', 2, 'Return is refused while any page is foreign-mapped', ReturnBusyWhileAnyPageIsForeignMapped),
+  mutant('revokedAccessNotDelivered', 'faultsAfterRevokeGoToTheBackend', 3, 'a revoked access faults but the backend never receives the IOREQ request', RevokedAccessNotDelivered),
   mutant('grantToOneselfAccepted', 'refusalsMatchTheirCause', 1, 'a domain can grant its page to itself', GrantToOneselfAccepted),
 ];
