@@ -1,7 +1,8 @@
 /*
  * The nvgrace-gpu regions (region.c) behind the conformance protocol (docs/conformance.md): probe, read and
- * write of the fake BARs. The results are what is compared; no state is reported. Config-space emulation,
- * mmap and VFIO_DEVICE_RESET are not part of this port: they are answered {"unsupported":true}.
+ * write of the fake BARs. The results are what is compared; no state is reported. Config-space emulation
+ * (also when a read or write's file position is in config space), mmap and VFIO_DEVICE_RESET are not part of
+ * this port: they are answered {"unsupported":true}.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -39,8 +40,16 @@ static int bar_of(const struct json *args)
 
 static void write_access(struct out *out, const struct access_result *res)
 {
+	if (res->unsupported) {
+		out_printf(out, "{\"unsupported\":true}");
+		return;
+	}
 	if (res->error) {
 		out_printf(out, "{\"result\":{\"ok\":false,\"error\":\"%s\"}}", errno_name(res->error));
+		return;
+	}
+	if (res->core_index >= 0) {
+		out_printf(out, "{\"result\":{\"ok\":true,\"value\":{\"vfioPciCore\":%d}}}", res->core_index);
 		return;
 	}
 	out_printf(out, "{\"result\":{\"ok\":true,\"value\":{\"count\":");

@@ -48,7 +48,7 @@ void nvgrace_teardown(struct nvgrace_device *dev)
 /* nvgrace_gpu_probe -> nvgrace_gpu_init_nvdev_struct: usemem = round_down(memlength - 1 GiB, MEMBLK_SIZE) */
 int nvgrace_probe(struct nvgrace_device *dev, uint64_t memphys, uint64_t memlength)
 {
-	uint64_t usemem, resmem, resmem_phys;
+	uint64_t usemem, resmem, resmem_phys, usemem_bar_basis;
 
 	if (memlength == 0) {
 		dev->probed = true;
@@ -59,40 +59,70 @@ int nvgrace_probe(struct nvgrace_device *dev, uint64_t memphys, uint64_t memleng
 		return -EINVAL;
 	if (memlength < RESMEM_SIZE)
 		return -EOVERFLOW;
-	usemem = (memlength - RESMEM_SIZE) / MEMBLK_SIZE * MEMBLK_SIZE;
+	usemem_bar_basis = memlength - RESMEM_SIZE; /* the BAR is sized before the round-down */
+	usemem = usemem_bar_basis / MEMBLK_SIZE * MEMBLK_SIZE;
 	if (usemem == 0)
 		return -EINVAL;
 	if (__builtin_add_overflow(memphys, usemem, &resmem_phys))
 		return -EOVERFLOW;
 	resmem = memlength - usemem;
-	if (usemem > (1ULL << 63) || resmem > (1ULL << 63))
+	if (usemem_bar_basis > (1ULL << 63) || resmem > (1ULL << 63))
 		return -EOVERFLOW;
 	region_init(&dev->usemem, "usemem", 0x5a, memphys, usemem);
+	dev->usemem.bar_size = roundup_pow_of_two(usemem_bar_basis);
 	region_init(&dev->resmem, "resmem", 0xa5, resmem_phys, resmem);
 	dev->probed = true;
 	return 0;
 }
 
-static struct mem_region *region_of(struct nvgrace_device *dev, int bar)
+/* nvgrace_gpu_memregion: the fake BAR region of a region index, or NULL */
+static struct mem_region *memregion(struct nvgrace_device *dev, uint64_t index)
 {
-	return bar == 2 ? &dev->resmem : &dev->usemem;
+	if (index == USEMEM_REGION_INDEX)
+		return &dev->usemem;
+	if (index == RESMEM_REGION_INDEX && dev->resmem.memlength)
+		return &dev->resmem;
+	return NULL;
 }
 
-/* rw_verify_area and the MAX_RW_COUNT clamp on the device file position of the region */
-static int verify_area(int bar, uint64_t offset, uint64_t *count)
+/*
+ * rw_verify_area and the MAX_RW_COUNT clamp on the device file position (region start + offset, computed
+ * without wrapping); on success *pos is the position.
+ */
+static int verify_area(int bar, uint64_t offset, uint64_t *count, uint64_t *pos)
 {
-	uint64_t pos;
+	uint64_t start = (uint64_t)bar << VFIO_PCI_OFFSET_SHIFT;
 
 	if (*count > LOFF_MAX)
 		return -EINVAL;
-	if (offset > VFIO_PCI_OFFSET_MASK)
+	if (offset > LOFF_MAX - start)
 		return -EINVAL;
-	pos = ((uint64_t)bar << VFIO_PCI_OFFSET_SHIFT) + offset;
-	if (pos + *count > LOFF_MAX)
+	*pos = start + offset;
+	if (*count > LOFF_MAX - *pos)
 		return -EINVAL;
 	if (*count > MAX_RW_COUNT)
 		*count = MAX_RW_COUNT;
 	return 0;
+}
+
+/*
+ * A position outside the fake BARs: config space is not emulated by this port (answered unsupported); any
+ * other region goes to vfio_pci_core_read/write, which returns 0 for a zero count and -EINVAL past the last
+ * region. Returns true when the access was settled here.
+ */
+static bool other_region(uint64_t index, uint64_t count, struct access_result *res)
+{
+	if (index == CONFIG_REGION_INDEX) {
+		res->unsupported = true;
+		return true;
+	}
+	if (count == 0)
+		return true;
+	if (index >= VFIO_PCI_NUM_REGIONS)
+		res->error = -EINVAL;
+	else
+		res->core_index = (int)index;
+	return true;
 }
 
 /* nvgrace_gpu_map_device_mem: the first access that reaches device memory maps it */
@@ -175,13 +205,17 @@ static uint64_t device_count(const struct mem_region *r, uint64_t offset, uint64
 /* nvgrace_gpu_read_mem */
 struct access_result nvgrace_read(struct nvgrace_device *dev, int bar, uint64_t offset, uint64_t count, struct fault_plan *faults)
 {
-	struct access_result res = { 0 };
-	struct mem_region *r = region_of(dev, bar);
-	uint64_t mem_count;
+	struct access_result res = { .core_index = -1 };
+	struct mem_region *r;
+	uint64_t mem_count, pos;
 
-	res.error = verify_area(bar, offset, &count);
+	res.error = verify_area(bar, offset, &count, &pos);
 	if (res.error)
 		return res;
+	r = memregion(dev, pos >> VFIO_PCI_OFFSET_SHIFT);
+	if (!r && other_region(pos >> VFIO_PCI_OFFSET_SHIFT, count, &res))
+		return res;
+	offset = pos & VFIO_PCI_OFFSET_MASK;
 	if (offset >= r->bar_size) {
 		res.error = -EINVAL;
 		return res;
@@ -208,13 +242,17 @@ struct access_result nvgrace_read(struct nvgrace_device *dev, int bar, uint64_t 
 struct access_result nvgrace_write(struct nvgrace_device *dev, int bar, uint64_t offset, uint64_t count, unsigned seed,
 				   struct fault_plan *faults)
 {
-	struct access_result res = { 0 };
-	struct mem_region *r = region_of(dev, bar);
-	uint64_t mem_count;
+	struct access_result res = { .core_index = -1 };
+	struct mem_region *r;
+	uint64_t mem_count, pos;
 
-	res.error = verify_area(bar, offset, &count);
+	res.error = verify_area(bar, offset, &count, &pos);
 	if (res.error)
 		return res;
+	r = memregion(dev, pos >> VFIO_PCI_OFFSET_SHIFT);
+	if (!r && other_region(pos >> VFIO_PCI_OFFSET_SHIFT, count, &res))
+		return res;
+	offset = pos & VFIO_PCI_OFFSET_MASK;
 	if (offset >= r->bar_size) {
 		res.error = -EINVAL;
 		return res;

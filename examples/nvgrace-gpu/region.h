@@ -5,6 +5,10 @@
  * return ~0, writes there are dropped, accesses past the BAR are refused). Every offset and count is u64 and
  * every sum is checked the way the driver and the VFS in front of it check it.
  *
+ * The region is chosen from the device file position, as the driver does (VFIO_PCI_OFFSET_TO_INDEX): an offset
+ * of 2^40 or more past a BAR's region start names the next region index. The usemem BAR is sized from
+ * memlength - 1 GiB before the MEMBLK_SIZE round-down (upstream since 6a9eb2d125ba).
+ *
  * Device memory is emulated page by page: a page is materialised when read (the bytes last written there, or
  * the initial pattern), and writes are kept as extents. Only pages inside device memory exist: the page
  * holding the end of device memory has zeros after it, and there is no page past it.
@@ -23,6 +27,11 @@
 #define RESMEM_SIZE (1ULL << 30)
 #define VFIO_PCI_OFFSET_SHIFT 40
 #define VFIO_PCI_OFFSET_MASK ((1ULL << VFIO_PCI_OFFSET_SHIFT) - 1)
+/* Region indices of the device file: resmem is BAR2, usemem BAR4; 7 is config space; there are 9 regions. */
+#define RESMEM_REGION_INDEX 2
+#define USEMEM_REGION_INDEX 4
+#define CONFIG_REGION_INDEX 7
+#define VFIO_PCI_NUM_REGIONS 9
 #define LOFF_MAX ((uint64_t)INT64_MAX)
 #define MAX_RW_COUNT 0x7ffff000ULL
 /* Reads of at most this many bytes return their data; larger ones only how many bytes were read. */
@@ -52,6 +61,8 @@ struct nvgrace_device {
 
 struct access_result {
 	int error;            /* 0 or a negative errno */
+	bool unsupported;     /* the file position is in config space, which this port does not emulate */
+	int core_index;       /* >= 0: handed to vfio_pci_core_read/write with this region index */
 	uint64_t count;
 	bool has_data;
 	unsigned char data[MAX_READ_DATA];
