@@ -15,7 +15,7 @@
 import type { FaultPlan } from '../common/faults.js';
 import { fail, ok, type Result } from '../common/result.js';
 import { bool, faultList, int, type Signature } from '../common/schema.js';
-import type { Invariant } from '../common/spec.js';
+import type { Invariant, Model } from '../common/spec.js';
 import {
   atQuiescentPoints,
   copyTaskTable,
@@ -59,7 +59,7 @@ export const poolTaskSignatures: { readonly [op: string]: Signature } = {
   /** Thread `thread` calls uvm_conf_computing_dma_buffer_alloc (the arguments of `alloc`). */
   startAlloc: { thread: threadArg(), outTracker: bool(), faults: faultList() },
   /** Thread `thread` frees the held buffer at `slot` (modulo the number held), as `free`. */
-  startFree: { thread: threadArg(), slot: int(0, 1023), withTracker: bool() },
+  startFree: { thread: threadArg(), slot: int(0, 1023), withTracker: bool(), otherGpus: bool() },
   ...stepSignature,
 };
 
@@ -111,13 +111,13 @@ export class ConcurrentDmaPoolModel extends DmaPoolModel {
       case 'startFree': {
         const slot = (a['slot'] as number) % s.held.length;
         const id = s.held[slot] as BufferId;
-        const call: Operation = { op: 'free', args: { slot: a['slot'] as number, withTracker: a['withTracker'] as boolean } };
+        const call: Operation = { op: 'free', args: { slot: a['slot'] as number, withTracker: a['withTracker'] as boolean, otherGpus: a['otherGpus'] as boolean } };
         // The caller hands the buffer over: from now on it is the free path's, not the caller's.
         const handOver = () => {
           s.held.splice(slot, 1);
           return { given: id, buffer: id };
         };
-        return this.scheduler.start(s, thread, call, (task) => this.freeTask(s, task, id, a['withTracker'] as boolean), handOver);
+        return this.scheduler.start(s, thread, call, (task) => this.freeTask(s, task, id, a['withTracker'] as boolean, a['otherGpus'] as boolean), handOver);
       }
       case 'step':
         return this.scheduler.step(s, thread);
@@ -137,15 +137,15 @@ export class ConcurrentDmaPoolModel extends DmaPoolModel {
     const id = task.locals['buffer'] as BufferId;
     const waitError = this.waitForBuffer(s, id, outTracker, faults);
     if (waitError !== undefined) {
-      // error: uvm_tracker_deinit, then uvm_conf_computing_dma_buffer_free(pool, buffer, NULL), which takes the lock.
-      const buffer = s.buffers.get(id);
-      if (buffer !== undefined) buffer.trackerPending = false;
+      // error: the tracker (see recoverTracker), then uvm_conf_computing_dma_buffer_free(pool, buffer, NULL), which takes the lock.
+      this.recoverTracker(s, id);
       yield lockNext(POOL_LOCK, 'error path: mutex_lock(pool); put the buffer back; unlock');
-      this.poolAdd(s, task);
+      this.poolAddTaken(s, task);
       this.scheduler.unlock(s, POOL_LOCK);
       return fail(waitError);
     }
-    return this.handOut(s, task);
+    delete task.locals['buffer'];
+    return this.handOut(s, id);
   }
 
   /**
@@ -172,51 +172,20 @@ export class ConcurrentDmaPoolModel extends DmaPoolModel {
     task.locals['taken'] = id;
   }
 
-  /**
-   * uvm_tracker_wait_for_other_gpus, then uvm_tracker_add_tracker_safe into the out tracker or uvm_tracker_wait:
-   * the same fallible steps, in the same order, as the sequential alloc. Returns the error, if any.
-   */
-  waitForBuffer(s: ConcurrentPoolState, id: BufferId, outTracker: boolean, faults: FaultPlan): string | undefined {
-    const buffer = s.buffers.get(id);
-    if (faults.fails('uvm_tracker_wait_for_other_gpus')) return 'NV_ERR_RC_ERROR';
-    if (outTracker) {
-      if (faults.fails('uvm_tracker_add_tracker_safe')) return 'NV_ERR_NO_MEMORY';
-    } else if (faults.fails('uvm_tracker_wait')) return 'NV_ERR_RC_ERROR';
-    // The previous user's work has completed (waited for here, or now ordered by the caller's out tracker).
-    if (buffer !== undefined) buffer.trackerPending = false;
-    return undefined;
-  }
-
-  /** uvm_page_mask_zero(encrypted_page_mask); *dma_buffer_out = dma_buffer. */
-  handOut(s: ConcurrentPoolState, task: TaskView): Result {
-    const id = task.locals['buffer'] as BufferId;
-    const buffer = s.buffers.get(id);
-    if (buffer !== undefined) buffer.encryptedPageMask = 0n;
-    delete task.locals['buffer'];
-    s.held.push(id);
-    return ok(id);
-  }
-
   // ---- uvm_conf_computing_dma_buffer_free as a task ----------------------------------------------------------
 
   /** Merge the caller's tracker into the buffer's (no lock), then add the buffer to the list under the lock. */
-  *freeTask(s: ConcurrentPoolState, task: TaskView, id: BufferId, withTracker: boolean): TaskBody {
-    this.mergeCallerTracker(s, id, withTracker);
+  *freeTask(s: ConcurrentPoolState, task: TaskView, id: BufferId, withTracker: boolean, otherGpus: boolean): TaskBody {
+    this.mergeCallerTracker(s, id, withTracker, otherGpus);
     yield lockNext(POOL_LOCK, 'mutex_lock(pool); add to the free list; unlock');
-    this.poolAdd(s, task);
+    this.poolAddTaken(s, task);
     this.scheduler.unlock(s, POOL_LOCK);
     return ok();
   }
 
-  /** uvm_tracker_add_tracker_safe(&dma_buffer->tracker, tracker): whoever takes the buffer next waits for it. */
-  mergeCallerTracker(s: ConcurrentPoolState, id: BufferId, withTracker: boolean): void {
-    const buffer = s.buffers.get(id);
-    if (withTracker && buffer !== undefined) buffer.trackerPending = true;
-  }
-
-  /** dma_buffer_pool_add: the task's buffer goes to the tail of the free list (called with the lock held). */
-  poolAdd(s: ConcurrentPoolState, task: TaskView): void {
-    s.free.push(task.locals['buffer'] as BufferId);
+  /** dma_buffer_pool_add of the task's buffer (called with the lock held); the task no longer has it. */
+  poolAddTaken(s: ConcurrentPoolState, task: TaskView): void {
+    this.poolAdd(s, task.locals['buffer'] as BufferId);
     delete task.locals['buffer'];
   }
 }
@@ -237,7 +206,7 @@ function holderText(s: ConcurrentPoolState, id: BufferId): string {
 
 /** How a stretch of the pool is re-run on the sequential specification (for linearizability). */
 export const poolReference: Reference<ConcurrentPoolState> = {
-  model: () => new DmaPoolModel(),
+  model: () => new SequentialPoolOfState(),
   copy: (s) => snapshotPool(s),
   canonical: canonicalPool,
   describe: describePool,
@@ -246,10 +215,11 @@ export const poolReference: Reference<ConcurrentPoolState> = {
   parts: (done) => (failedAfterTake(done) === undefined ? 1 : 2),
   operation: (s, done, part) => {
     const taken = failedAfterTake(done);
-    if (done.call.op === 'free') return freeOf(s, done.locals['given'] as BufferId, done.call.args['withTracker'] as boolean);
+    if (done.call.op === 'free') return freeOf(s, done.locals['given'] as BufferId, done.call.args['withTracker'] as boolean, done.call.args['otherGpus'] as boolean);
     if (taken === undefined) return done.call;
-    if (part === 1) return freeOf(s, taken.buffer, false);
-    const faults = (done.call.args['faults'] as readonly number[]).filter((i) => i !== taken.failedAt);
+    if (part === 1) return freeOf(s, taken.buffer, false, false);
+    // The take alone: the same call without the tracker steps that failed (as if the buffer's work had completed).
+    const faults = (done.call.args['faults'] as readonly number[]).filter((i) => !taken.failedAt.includes(i));
     return { op: 'alloc', args: { ...done.call.args, faults } };
   },
   expected: (done, part) => {
@@ -290,17 +260,36 @@ export const poolConcurrencyInvariants: readonly Invariant<ConcurrentPoolState>[
   ),
 ];
 
-/** The alloc took `buffer` and then failed in its tracker wait (the fallible step `failedAt`). */
-function failedAfterTake(done: Completed): { buffer: BufferId; failedAt: number } | undefined {
+/** The alloc took `buffer` and then failed in its tracker steps (the fallible steps `failedAt`). */
+function failedAfterTake(done: Completed): { buffer: BufferId; failedAt: number[] } | undefined {
   if (done.call.op !== 'alloc' || done.result.ok || done.locals['taken'] === undefined) return undefined;
-  const wait = done.faults.find((f) => f.site.startsWith('uvm_tracker'));
-  return wait === undefined ? undefined : { buffer: done.locals['taken'] as BufferId, failedAt: wait.index };
+  const waits = done.faults.filter((f) => f.site.startsWith('uvm_tracker')).map((f) => f.index);
+  return waits.length === 0 ? undefined : { buffer: done.locals['taken'] as BufferId, failedAt: waits };
 }
 
 /** free of `buffer` in the reference state: the slot where it is held there. */
-function freeOf(s: PoolState, buffer: BufferId, withTracker: boolean): Operation | undefined {
+function freeOf(s: PoolState, buffer: BufferId, withTracker: boolean, otherGpus: boolean): Operation | undefined {
   const at = s.held.indexOf(buffer);
-  return at < 0 ? undefined : { op: 'free', args: { slot: at, withTracker } };
+  return at < 0 ? undefined : { op: 'free', args: { slot: at, withTracker, otherGpus } };
+}
+
+/** The sequential specification of whichever version the state it is applied to follows (for linearizability). */
+class SequentialPoolOfState implements Model<PoolState> {
+  private readonly byVersion = new Map<string, DmaPoolModel>();
+  private of(s: PoolState): DmaPoolModel {
+    let model = this.byVersion.get(s.version);
+    if (model === undefined) this.byVersion.set(s.version, (model = new DmaPoolModel(s.version)));
+    return model;
+  }
+  initialState(): PoolState {
+    return new DmaPoolModel().initialState();
+  }
+  precondition(s: PoolState, op: Operation): boolean {
+    return this.of(s).precondition(s, op);
+  }
+  apply(s: PoolState, op: Operation, faults: FaultPlan): Result {
+    return this.of(s).apply(s, op, faults);
+  }
 }
 
 /**

@@ -1,8 +1,8 @@
 // Invariants of the CC DMA staging-buffer pool, each named for what it protects.
 
 import type { Invariant } from '../common/spec.js';
-import { PAGE_SIZE } from '../uvm-mem/sysmem.js';
-import { AUTH_TAGS_SIZE, DMA_BUFFER_SIZE, type PoolState } from './state.js';
+import { AUTH_TAGS_SIZE, DMA_BUFFER_SIZE, type BufferId, type DmaBuffer, type PoolState } from './state.js';
+import { poolRules } from './versions.js';
 
 const SEED = '000_e4d5058719a42ede.txt';
 
@@ -85,13 +85,13 @@ export const poolInvariants: readonly Invariant<PoolState>[] = [
     },
   },
   {
-    // 000, "uvm_gpu_dma_alloc_page": mapped_cpu_pages_size grows by PAGE_SIZE per DMA page and must shrink likewise.
+    // 000, "uvm_gpu_dma_alloc_page": mapped_cpu_pages_size grows by PAGE_SIZE per DMA page and must shrink likewise
+    // (580 and later, uvm_gpu.c parent_gpu_dma_alloc / uvm_parent_gpu_dma_free: by the chunk size per chunk).
     name: 'mappedCpuPagesSizeIsExact',
-    source: `${SEED} § uvm_gpu_dma_alloc_page (atomic64_add(PAGE_SIZE, mapped_cpu_pages_size))`,
+    source: `${SEED} § uvm_gpu_dma_alloc_page (atomic64_add(PAGE_SIZE, mapped_cpu_pages_size)); uvm_gpu.c 580.65.06 uvm_gpu_dma_alloc`,
     check: ({ after }) => {
-      let pages = 0n;
-      for (const m of after.sysmem.mems.values()) pages += BigInt(m.chunks);
-      const expected = pages * PAGE_SIZE;
+      let expected = 0n;
+      for (const m of after.sysmem.mems.values()) expected += BigInt(m.chunks) * m.chunkSize;
       return after.sysmem.mappedCpuPagesSize === expected
         ? undefined
         : `mapped_cpu_pages_size=0x${after.sysmem.mappedCpuPagesSize.toString(16)} but live DMA pages make 0x${expected.toString(16)}`;
@@ -109,6 +109,9 @@ export const poolInvariants: readonly Invariant<PoolState>[] = [
         const tags = b?.authTag == null ? undefined : after.sysmem.mems.get(b.authTag);
         if (data === undefined || tags === undefined) continue; // pooledAndHeldBuffersAreLive reports it
         if (data.size !== DMA_BUFFER_SIZE) return `b${id} staging buffer is 0x${data.size.toString(16)} bytes, not DMA_BUFFER_SIZE`;
+        // 580.65.06 uvm_conf_computing.c dma_buffer_alloc: page_size UVM_PAGE_SIZE_2M (one chunk); before 580 PAGE_SIZE pages.
+        const chunk = poolRules(after.version).stagingPageSize;
+        if (data.chunkSize !== chunk) return `b${id} staging buffer is made of 0x${data.chunkSize.toString(16)}-byte chunks, but ${after.version} allocates it in 0x${chunk.toString(16)}-byte chunks`;
         if (tags.size !== AUTH_TAGS_SIZE) return `b${id} auth-tag buffer is 0x${tags.size.toString(16)} bytes, not 0x${AUTH_TAGS_SIZE.toString(16)}`;
         if (!data.gpuKernelMapped || !tags.gpuKernelMapped) return `b${id} is pooled but not mapped on its GPU`;
         if (!data.cpuKernelMapped || !tags.cpuKernelMapped) return `b${id} is pooled but not mapped on the CPU`;
@@ -137,6 +140,7 @@ export const poolInvariants: readonly Invariant<PoolState>[] = [
     check: ({ op, result, after }) => {
       if (op.op !== 'alloc' || !result.ok) return undefined;
       const b = after.buffers.get(result.value as number);
+      if (b?.trackerPendingElsewhere === true) return `b${b.id} handed out while its previous user's work on another GPU is pending`;
       return b === undefined || !b.trackerPending ? undefined : `b${b.id} handed out while its previous user's work is pending`;
     },
   },
@@ -162,6 +166,9 @@ export const poolInvariants: readonly Invariant<PoolState>[] = [
       if (result.ok || (op.op !== 'alloc' && op.op !== 'init')) return undefined;
       const failed = faults[faults.length - 1];
       if (failed === undefined) return `${op.op} failed with ${result.error} although no step failed`;
+      // uvm_tracker.c uvm_tracker_add_tracker_safe: out of memory for the out tracker's entries is answered by waiting.
+      if (failed.site.startsWith('uvm_tracker_reserve'))
+        return `${op.op} failed with ${result.error} after ${failed.site}, but uvm_tracker_add_tracker_safe answers out-of-memory by waiting, never with an error`;
       const expected = failed.site === 'uvm_tracker_wait' || failed.site === 'uvm_tracker_wait_for_other_gpus' ? 'NV_ERR_RC_ERROR' : 'NV_ERR_NO_MEMORY';
       return result.error === expected ? undefined : `${op.op} failed with ${result.error}, but the step that ended it, ${failed.site}, gives ${expected}`;
     },
@@ -198,7 +205,7 @@ export const poolInvariants: readonly Invariant<PoolState>[] = [
     source: `${SEED} § uvm_conf_computing_dma_buffer_pool_sync (uvm_tracker_wait for each free buffer)`,
     check: ({ op, result, after }) => {
       if (op.op !== 'sync' || !result.ok) return undefined;
-      const pending = after.free.find((id) => after.buffers.get(id)?.trackerPending === true);
+      const pending = after.free.find((id) => after.buffers.get(id)?.trackerPending === true || after.buffers.get(id)?.trackerPendingElsewhere === true);
       return pending === undefined ? undefined : `b${pending} is free with its last user's work still pending after sync`;
     },
   },
@@ -213,6 +220,112 @@ export const poolInvariants: readonly Invariant<PoolState>[] = [
       if (after.numDmaBuffers !== 0) return `num_dma_buffers=${after.numDmaBuffers} after ${op.op}`;
       if (after.sysmem.mems.size !== 0 || after.sysmem.mappedCpuPagesSize !== 0n) return `DMA memory still allocated after ${op.op}`;
       return undefined;
+    },
+  },
+  {
+    // 000, "dma_buffer_create" (uvm_tracker_init) and uvm_tracker.c uvm_tracker_get_entries (575.51.02/580.65.06):
+    // a tracker that uvm_tracker_deinit zeroed has no entry storage, and every later use of it asserts
+    // `tracker->dynamic_entries != NULL`. A buffer the pool may hand out again must have an initialised tracker.
+    name: 'pooledBufferTrackerIsInitialised',
+    source: `${SEED} § dma_buffer_create (uvm_tracker_init); uvm_tracker.c uvm_tracker_get_entries (UVM_ASSERT(tracker->dynamic_entries != NULL))`,
+    check: ({ after }) => {
+      for (const id of [...after.free, ...after.held]) {
+        const b = after.buffers.get(id);
+        if (b !== undefined && !b.trackerInitialized)
+          return `b${id} is ${after.free.includes(id) ? 'back in the pool' : 'held'} with a deinitialised tracker: its next use asserts tracker->dynamic_entries != NULL`;
+      }
+      return undefined;
+    },
+  },
+  {
+    // uvm_tracker.c (550.40.07-595.45.04) uvm_tracker_wait / wait_for_entry_with_spin: the global error is checked
+    // only inside the loop over unfinished entries, and uvm_tracker_wait_for_other_gpus skips the owner GPU's
+    // entries; uvm_tracker_add_tracker_safe needs memory only when the buffer's tracker has entries to add.
+    name: 'trackerStepFailsOnlyOnUnfinishedWork',
+    source: 'uvm_tracker.c 575.51.02 uvm_tracker_wait, uvm_tracker_wait_for_other_gpus, uvm_tracker_add_tracker (global error checked only while an entry is unfinished)',
+    check: ({ op, result, before, after, faults }) => {
+      if (op.op !== 'alloc') return undefined;
+      const tracker = faults.filter((f) => f.site.startsWith('uvm_tracker'));
+      if (tracker.length === 0) return undefined;
+      const id = result.ok ? (result.value as BufferId) : after.free[after.free.length - 1];
+      if (id === undefined) return undefined;
+      const had: DmaBuffer | undefined = before.buffers.get(id);
+      for (const f of tracker) {
+        if (f.site === 'uvm_tracker_wait_for_other_gpus' && had?.trackerPendingElsewhere !== true)
+          return `uvm_tracker_wait_for_other_gpus failed on b${id}, whose tracker had no unfinished work on another GPU (it skips the owner GPU's entries and fails only while waiting for one)`;
+        if (f.site !== 'uvm_tracker_wait_for_other_gpus' && had?.trackerPending !== true)
+          return `${f.site} failed on b${id}, whose tracker had no unfinished work on its own GPU (upstream fails only while an entry is unfinished)`;
+      }
+      return undefined;
+    },
+  },
+  {
+    // uvm_conf_computing.c conf_computing_dma_buffer_pool_init (575.51.02, 580.65.06): a pool that comes up owns the
+    // buffers it was asked for, all free, each with an empty tracker.
+    name: 'initCreatesTheRequestedPool',
+    source: `${SEED} § uvm_conf_computing.c conf_computing_dma_buffer_pool_init (dma_buffer_create, dma_buffer_pool_add for each of num_dma_buffers)`,
+    check: ({ op, result, after }) => {
+      if (op.op !== 'init' || !result.ok) return undefined;
+      const count = op.args['count'] as number;
+      if (!after.initialized) return 'init succeeded but the pool is not initialised';
+      if (after.numDmaBuffers !== count || after.free.length !== count || after.held.length !== 0)
+        return `init(count=${count}) succeeded with num_dma_buffers=${after.numDmaBuffers}, ${after.free.length} free and ${after.held.length} held`;
+      const busy = after.free.find((id) => after.buffers.get(id)?.trackerPending !== false || after.buffers.get(id)?.trackerPendingElsewhere !== false);
+      return busy === undefined ? undefined : `init made b${busy} with work already on its tracker`;
+    },
+  },
+  {
+    // 000, "uvm_conf_computing_dma_buffer_alloc": list_first_entry + list_del_init: the buffer handed out is the head
+    // of the free list (after an expansion: the first buffer it added), and only it leaves the list.
+    name: 'allocHandsOutTheHeadBuffer',
+    source: `${SEED} § uvm_conf_computing_dma_buffer_alloc (list_first_entry, list_del_init)`,
+    check: ({ op, result, before, after }) => {
+      if (op.op !== 'alloc' || !result.ok) return undefined;
+      const id = result.value as BufferId;
+      const made = [...after.buffers.keys()].filter((b) => !before.buffers.has(b));
+      const list = before.free.length > 0 ? before.free : made;
+      if (list[0] !== id) return `alloc handed out b${id}, but the head of the free list was b${list[0] ?? '?'}`;
+      if (after.free.join() !== list.slice(1).join()) return `alloc left the free list [${after.free.join(' ')}], not [${list.slice(1).join(' ')}]`;
+      if (after.held.join() !== [...before.held, id].join()) return `alloc left the held buffers [${after.held.join(' ')}], not [${[...before.held, id].join(' ')}]`;
+      return undefined;
+    },
+  },
+  {
+    // uvm_conf_computing.c uvm_conf_computing_dma_buffer_free (575.51.02, 580.65.06): the caller's tracker is added to
+    // the buffer's (uvm_tracker_add_tracker_safe), so its unfinished work stays on the buffer for the next alloc to
+    // wait for; then exactly that buffer goes to the tail of the free list (dma_buffer_pool_add, list_add_tail).
+    name: 'freeKeepsCallersWorkOnBuffer',
+    source: `${SEED} § uvm_conf_computing_dma_buffer_free (uvm_tracker_add_tracker_safe(&dma_buffer->tracker, tracker); dma_buffer_pool_add)`,
+    check: ({ op, result, before, after }) => {
+      if (op.op !== 'free' || !result.ok || before.held.length === 0) return undefined;
+      const id = before.held[(op.args['slot'] as number) % before.held.length] as BufferId;
+      const withTracker = op.args['withTracker'] as boolean;
+      const otherGpus = withTracker && (op.args['otherGpus'] as boolean);
+      if (after.free.join() !== [...before.free, id].join()) return `free of b${id} left the free list [${after.free.join(' ')}], not [${[...before.free, id].join(' ')}]`;
+      if (after.held.join() !== before.held.filter((b) => b !== id).join()) return `free of b${id} left the held buffers [${after.held.join(' ')}]`;
+      const was = before.buffers.get(id);
+      const now = after.buffers.get(id);
+      if (was === undefined || now === undefined) return undefined;
+      if (now.trackerPending !== (was.trackerPending || withTracker))
+        return withTracker ? `free dropped the caller's tracker: b${id} goes back without the caller's unfinished work` : `free without a tracker changed b${id}'s tracker`;
+      if (now.trackerPendingElsewhere !== (was.trackerPendingElsewhere || otherGpus))
+        return otherGpus ? `free dropped the caller's work on another GPU: b${id} goes back without it` : `free changed b${id}'s work on other GPUs`;
+      return undefined;
+    },
+  },
+  {
+    // The caller's side of encrypted_page_mask (000, "uvm_conf_computing_dma_buffer_alloc" clears it for the next
+    // user): marking a page sets exactly that page's bit.
+    name: 'encryptMarksThatPage',
+    source: `${SEED} § uvm_conf_computing_dma_buffer_alloc (encrypted_page_mask, one bit per page of the buffer)`,
+    check: ({ op, result, before, after }) => {
+      if (op.op !== 'encrypt' || !result.ok || before.held.length === 0) return undefined;
+      const id = before.held[(op.args['slot'] as number) % before.held.length] as BufferId;
+      const page = op.args['page'] as number;
+      const was = before.buffers.get(id)?.encryptedPageMask ?? 0n;
+      const now = after.buffers.get(id)?.encryptedPageMask ?? 0n;
+      const expected = was | (1n << BigInt(page));
+      return now === expected ? undefined : `encrypt of page ${page} of b${id} left encrypted_page_mask=0x${now.toString(16)}, not 0x${expected.toString(16)}`;
     },
   },
 ];

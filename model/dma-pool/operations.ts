@@ -9,6 +9,7 @@ import { bool, faultList, int, type Signature } from '../common/schema.js';
 import type { Model } from '../common/spec.js';
 import type { Args, Operation } from '../common/values.js';
 import { SysmemDmaOps } from '../uvm-mem/sysmem.js';
+import { poolRules, type PoolVersionRules } from './versions.js';
 import {
   AUTH_TAGS_SIZE,
   DMA_BUFFER_SIZE,
@@ -24,8 +25,12 @@ export const poolSignatures: { readonly [op: string]: Signature } = {
   init: { count: int(1, 64), faults: faultList() },
   /** uvm_conf_computing_dma_buffer_alloc; `outTracker` passes a tracker instead of waiting in the call. */
   alloc: { outTracker: bool(), faults: faultList() },
-  /** uvm_conf_computing_dma_buffer_free of the held buffer at `slot` (modulo the number held). */
-  free: { slot: int(0, 1023), withTracker: bool() },
+  /**
+   * uvm_conf_computing_dma_buffer_free of the held buffer at `slot` (modulo the number held), with the caller's
+   * tracker holding unfinished work (`withTracker`), on the DMA owner GPU and also, with `otherGpus`, on
+   * another GPU (a tracker gathered over several GPUs, as uvm_va_block.c's are).
+   */
+  free: { slot: int(0, 1023), withTracker: bool(), otherGpus: bool() },
   /** The caller encrypts one page of a held buffer (sets its bit in encrypted_page_mask). */
   encrypt: { slot: int(0, 1023), page: int(0, PAGES_PER_BUFFER - 1) },
   /** uvm_conf_computing_dma_buffer_pool_sync: wait for every free buffer's tracker. */
@@ -37,15 +42,23 @@ export const poolSignatures: { readonly [op: string]: Signature } = {
 type BufferOutcome = { readonly ok: true; readonly buffer: DmaBuffer } | { readonly ok: false; readonly error: string };
 
 export class DmaPoolModel implements Model<PoolState> {
+  /** The upstream version followed (versions.ts). */
+  readonly rules: PoolVersionRules;
   /** The sysmem allocation steps the pool's buffers are made of. */
-  protected readonly mem = this.createSysmemOps();
+  protected readonly mem: SysmemDmaOps;
+
+  /** `version`: a name of POOL_VERSION_NAMES (the default version when omitted). */
+  constructor(version?: string) {
+    this.rules = poolRules(version);
+    this.mem = this.createSysmemOps();
+  }
 
   protected createSysmemOps(): SysmemDmaOps {
-    return new SysmemDmaOps();
+    return new SysmemDmaOps(this.rules.chunkedDmaAlloc);
   }
 
   initialState(): PoolState {
-    return initialPoolState();
+    return initialPoolState(this.rules.name);
   }
 
   precondition(s: PoolState, op: Operation): boolean {
@@ -75,7 +88,7 @@ export class DmaPoolModel implements Model<PoolState> {
       case 'alloc':
         return this.alloc(s, a['outTracker'] as boolean, faults);
       case 'free':
-        return this.free(s, heldAt(s, a['slot'] as number), a['withTracker'] as boolean);
+        return this.free(s, heldAt(s, a['slot'] as number), a['withTracker'] as boolean, a['otherGpus'] as boolean);
       case 'encrypt':
         return this.encrypt(s, heldAt(s, a['slot'] as number), a['page'] as number);
       case 'sync':
@@ -89,9 +102,9 @@ export class DmaPoolModel implements Model<PoolState> {
 
   /**
    * conf_computing_dma_buffer_pool_init. On a partial failure every buffer made so far is destroyed and the
-   * pool is left empty. (The driver sets num_dma_buffers to the full count before creating any buffer, so its
-   * deinit assertion `num_dma_buffers == 0` would not hold after a partial failure; the specification states
-   * the intended end: nothing allocated and a count of zero.)
+   * pool is left empty. (Upstream sets num_dma_buffers to the full count before creating any buffer, so after a
+   * partial failure its deinit leaves count - made and its `UVM_ASSERT(num_dma_buffers == 0)` fires; the
+   * specification states the intended end, nothing allocated and a count of zero: docs/findings.md.)
    */
   init(s: PoolState, count: number, faults: FaultPlan): Result {
     for (let i = 0; i < count; i++) {
@@ -116,22 +129,69 @@ export class DmaPoolModel implements Model<PoolState> {
       if (error !== undefined) return fail(error);
     }
     const id = s.free.shift() as BufferId;
-    const buffer = s.buffers.get(id) as DmaBuffer;
-    let error: string | undefined;
-    if (faults.fails('uvm_tracker_wait_for_other_gpus')) error = 'NV_ERR_RC_ERROR';
-    else if (outTracker) {
-      if (faults.fails('uvm_tracker_add_tracker_safe')) error = 'NV_ERR_NO_MEMORY';
-    } else if (faults.fails('uvm_tracker_wait')) error = 'NV_ERR_RC_ERROR';
-    else buffer.trackerPending = false;
+    const error = this.waitForBuffer(s, id, outTracker, faults);
     if (error !== undefined) {
-      // The error path deinitialises the tracker and gives the buffer back to the pool, not to the caller.
-      buffer.trackerPending = false;
-      this.free(s, id, false);
+      // error: the buffer goes back to the pool, not to the caller (uvm_conf_computing_dma_buffer_free(pool, buffer, NULL)).
+      this.recoverTracker(s, id);
+      this.free(s, id, false, false);
       return fail(error);
     }
-    // With an out tracker the caller waits; the buffer's own work is now the caller's to order against.
-    if (outTracker) buffer.trackerPending = false;
-    buffer.encryptedPageMask = 0n;
+    return this.handOut(s, id);
+  }
+
+  /**
+   * The tracker steps of alloc, as uvm_tracker.c (550.40.07-595.45.04) does them; returns the error, if any.
+   * - uvm_tracker_wait_for_other_gpus waits only for entries of GPUs other than the DMA owner, and can fail (the
+   *   global fatal error, NV_ERR_RC_ERROR here) only inside its wait for one of them that is unfinished.
+   * - Then either uvm_tracker_add_tracker_safe(out_tracker, tracker): nothing to do for an empty tracker; when
+   *   the out tracker cannot grow (uvm_tracker_reserve out of memory, once more after removing completed
+   *   entries) it waits for the buffer's tracker instead: it never returns NV_ERR_NO_MEMORY;
+   * - or uvm_tracker_wait(tracker), which fails only while the tracker has unfinished work.
+   * A failed wait leaves the tracker cleared (uvm_tracker_clear).
+   */
+  waitForBuffer(s: PoolState, id: BufferId, outTracker: boolean, faults: FaultPlan): string | undefined {
+    const buffer = s.buffers.get(id);
+    if (buffer === undefined) return undefined;
+    if (buffer.trackerPendingElsewhere) {
+      if (faults.fails('uvm_tracker_wait_for_other_gpus')) return this.failedWait(buffer);
+      buffer.trackerPendingElsewhere = false;
+    }
+    if (!buffer.trackerPending) return undefined;
+    if (outTracker && !(faults.fails('uvm_tracker_reserve') && faults.fails('uvm_tracker_reserve (after remove_completed)'))) {
+      // The caller's out tracker now holds the work: the caller orders its use of the buffer after it.
+      buffer.trackerPending = false;
+      return undefined;
+    }
+    if (faults.fails('uvm_tracker_wait')) return this.failedWait(buffer);
+    buffer.trackerPending = false;
+    return undefined;
+  }
+
+  /** A wait that failed on the global error clears the tracker (uvm_tracker_clear) and reports the error. */
+  protected failedWait(buffer: DmaBuffer): string {
+    buffer.trackerPending = false;
+    buffer.trackerPendingElsewhere = false;
+    return 'NV_ERR_RC_ERROR';
+  }
+
+  /**
+   * alloc's error path before the buffer goes back to the pool. Upstream calls uvm_tracker_deinit, which leaves a
+   * tracker that its next use asserts on (docs/findings.md); the specification keeps the pooled buffer's tracker
+   * initialised: the failed wait already emptied it, so uvm_tracker_deinit followed by uvm_tracker_init (or no
+   * deinit at all) is the same empty tracker, and the buffer stays usable.
+   */
+  recoverTracker(s: PoolState, id: BufferId): void {
+    const buffer = s.buffers.get(id);
+    if (buffer === undefined) return;
+    buffer.trackerInitialized = true;
+    buffer.trackerPending = false;
+    buffer.trackerPendingElsewhere = false;
+  }
+
+  /** uvm_page_mask_zero(encrypted_page_mask); *dma_buffer_out = dma_buffer. */
+  handOut(s: PoolState, id: BufferId): Result {
+    const buffer = s.buffers.get(id);
+    if (buffer !== undefined) buffer.encryptedPageMask = 0n;
     s.held.push(id);
     return ok(id);
   }
@@ -157,18 +217,28 @@ export class DmaPoolModel implements Model<PoolState> {
   }
 
   /**
-   * dma_buffer_create: the buffer struct, then the staging buffer (allocated and CPU-mapped, then GPU-mapped),
-   * then the auth-tag buffer likewise. Any failure destroys everything made so far.
+   * dma_buffer_create: the buffer struct (its tracker initialised), then the staging buffer (allocated with the
+   * version's page size and CPU-mapped, then GPU-mapped), then the auth-tag buffer likewise. Any failure destroys
+   * everything made so far. (580 frees a half-made staging allocation inside dma_buffer_alloc and 575 in
+   * dma_buffer_destroy_locked: the same end.)
    */
   createBuffer(s: PoolState, faults: FaultPlan): BufferOutcome {
     if (faults.fails('uvm_kvmalloc_zero(dma_buffer)')) return { ok: false, error: 'NV_ERR_NO_MEMORY' };
-    const buffer: DmaBuffer = { id: s.nextBufferId++, alloc: null, authTag: null, trackerPending: false, encryptedPageMask: 0n };
+    const buffer: DmaBuffer = {
+      id: s.nextBufferId++,
+      alloc: null,
+      authTag: null,
+      trackerInitialized: true,
+      trackerPending: false,
+      trackerPendingElsewhere: false,
+      encryptedPageMask: 0n,
+    };
     s.buffers.set(buffer.id, buffer);
     const failed = (error: string): BufferOutcome => {
       this.destroyBuffer(s, buffer.id);
       return { ok: false, error };
     };
-    const data = this.mem.allocSysmemDmaAndMapCpuKernel(s.sysmem, DMA_BUFFER_SIZE, faults);
+    const data = this.mem.allocSysmemDmaAndMapCpuKernel(s.sysmem, DMA_BUFFER_SIZE, faults, this.rules.stagingPageSize);
     if (!data.ok) return failed(data.error);
     buffer.alloc = data.id;
     const dataMapError = this.mem.mapGpuKernel(s.sysmem, data.id, faults);
@@ -193,13 +263,27 @@ export class DmaPoolModel implements Model<PoolState> {
   /**
    * uvm_conf_computing_dma_buffer_free: the caller's tracker (if any) is added to the buffer's, so whoever
    * takes the buffer next waits for the caller's work; then the buffer goes to the tail of the free list.
+   * (uvm_tracker_add_tracker_safe here can fail only on the global error, which upstream asserts and ignores:
+   * no fault site.)
    */
-  free(s: PoolState, id: BufferId, withTracker: boolean): Result {
-    const buffer = s.buffers.get(id) as DmaBuffer;
+  free(s: PoolState, id: BufferId, withTracker: boolean, otherGpus: boolean): Result {
     removeFrom(s.held, id);
-    if (withTracker) buffer.trackerPending = true;
-    s.free.push(id);
+    this.mergeCallerTracker(s, id, withTracker, otherGpus);
+    this.poolAdd(s, id);
     return ok();
+  }
+
+  /** uvm_tracker_add_tracker_safe(&dma_buffer->tracker, tracker): the caller's unfinished work joins the buffer's. */
+  mergeCallerTracker(s: PoolState, id: BufferId, withTracker: boolean, otherGpus: boolean): void {
+    const buffer = s.buffers.get(id);
+    if (!withTracker || buffer === undefined) return;
+    buffer.trackerPending = true;
+    if (otherGpus) buffer.trackerPendingElsewhere = true;
+  }
+
+  /** dma_buffer_pool_add: list_add_tail onto free_dma_buffers (under the pool lock). */
+  poolAdd(s: PoolState, id: BufferId): void {
+    s.free.push(id);
   }
 
   encrypt(s: PoolState, id: BufferId, page: number): Result {
@@ -208,9 +292,16 @@ export class DmaPoolModel implements Model<PoolState> {
     return ok();
   }
 
-  /** uvm_conf_computing_dma_buffer_pool_sync: every free buffer's tracker is waited for. */
+  /**
+   * uvm_conf_computing_dma_buffer_pool_sync: every free buffer's tracker is waited for (a wait that fails on the
+   * global error clears the tracker, and sync ignores the status: either way the tracker ends empty).
+   */
   sync(s: PoolState): Result {
-    for (const id of s.free) (s.buffers.get(id) as DmaBuffer).trackerPending = false;
+    for (const id of s.free) {
+      const buffer = s.buffers.get(id) as DmaBuffer;
+      buffer.trackerPending = false;
+      buffer.trackerPendingElsewhere = false;
+    }
     return ok();
   }
 

@@ -3,6 +3,7 @@
 // sections it quotes (dma_buffer_pool_expand_locked, dma_buffer_create).
 
 import { emptySysmemSpace, PAGE_SIZE, type MemId, type SysmemSpace } from '../uvm-mem/sysmem.js';
+import { DEFAULT_POOL_VERSION, type PoolVersionName } from './versions.js';
 
 /** UVM_CONF_COMPUTING_DMA_BUFFER_SIZE: one VA block (2 MiB) of staging memory per buffer. */
 export const DMA_BUFFER_SIZE = 2n * 1024n * 1024n;
@@ -23,13 +24,23 @@ export interface DmaBuffer {
   alloc: MemId | null;
   /** The buffer of authentication tags, or null before it is made. */
   authTag: MemId | null;
-  /** Whether the buffer's tracker still holds work that must complete before the buffer is reused. */
+  /**
+   * Whether the buffer's tracker is initialised (uvm_tracker_init in dma_buffer_create): a tracker that
+   * uvm_tracker_deinit zeroed has no entry storage, and upstream's next use of it asserts
+   * `tracker->dynamic_entries != NULL` (uvm_tracker_get_entries).
+   */
+  trackerInitialized: boolean;
+  /** The buffer's tracker holds unfinished work on the DMA owner GPU's channels (its last users' copies). */
   trackerPending: boolean;
+  /** The buffer's tracker holds unfinished work on other GPUs' channels (a caller's tracker spanning GPUs). */
+  trackerPendingElsewhere: boolean;
   /** encrypted_page_mask: pages of the buffer that hold encrypted data, one bit per page. */
   encryptedPageMask: bigint;
 }
 
 export interface PoolState {
+  /** The specification version the pool follows (versions.ts): fixed for a run. */
+  readonly version: PoolVersionName;
   initialized: boolean;
   /** num_dma_buffers: how many buffers the pool owns, free or held. */
   numDmaBuffers: number;
@@ -44,8 +55,9 @@ export interface PoolState {
   sysmem: SysmemSpace;
 }
 
-export function initialPoolState(sevEnabled = true): PoolState {
+export function initialPoolState(version: PoolVersionName = DEFAULT_POOL_VERSION, sevEnabled = true): PoolState {
   return {
+    version,
     initialized: false,
     numDmaBuffers: 0,
     free: [],
@@ -58,6 +70,7 @@ export function initialPoolState(sevEnabled = true): PoolState {
 
 export function snapshotPool(s: PoolState): PoolState {
   return {
+    version: s.version,
     initialized: s.initialized,
     numDmaBuffers: s.numDmaBuffers,
     free: [...s.free],
@@ -76,10 +89,13 @@ export function snapshotPool(s: PoolState): PoolState {
 export function describePool(s: PoolState): string {
   if (!s.initialized && s.buffers.size === 0) return 'pool: not initialised';
   const ids = (xs: BufferId[]) => '[' + xs.map((x) => 'b' + x).join(' ') + ']';
-  const pending = [...s.buffers.values()].filter((b) => b.trackerPending).map((b) => 'b' + b.id);
+  const all = [...s.buffers.values()];
+  const pending = all.filter((b) => b.trackerPending || b.trackerPendingElsewhere).map((b) => 'b' + b.id + (b.trackerPendingElsewhere ? (b.trackerPending ? '+other-gpu' : ':other-gpu') : ''));
+  const deinit = all.filter((b) => !b.trackerInitialized).map((b) => 'b' + b.id);
   return (
     `num_dma_buffers=${s.numDmaBuffers} free=${ids(s.free)} held=${ids(s.held)}` +
     (pending.length > 0 ? ` tracker-pending={${pending.join(' ')}}` : '') +
+    (deinit.length > 0 ? ` tracker-deinitialised={${deinit.join(' ')}}` : '') +
     ` mems=${s.sysmem.mems.size} mapped_cpu_pages_size=0x${s.sysmem.mappedCpuPagesSize.toString(16)}`
   );
 }

@@ -14,9 +14,9 @@ export interface SysmemDma {
   readonly id: MemId;
   /** The size the caller asked for. */
   readonly size: bigint;
-  /** uvm_mem_alloc picks PAGE_SIZE for DMA sysmem; mem_alloc_sysmem_dma_chunks supports nothing else. */
+  /** mem->chunk_size: PAGE_SIZE by default for DMA sysmem (the only size before 580; 580 allows 2 MiB and others). */
   readonly chunkSize: bigint;
-  /** ALIGN_UP(size, chunk_size) / chunk_size: one coherent DMA page per chunk. */
+  /** ALIGN_UP(size, chunk_size) / chunk_size: one coherent DMA allocation per chunk. */
   readonly chunks: number;
   cpuKernelMapped: boolean;
   /** The kernel CPU mapping was made with a decrypted (shared) pgprot. */
@@ -27,7 +27,7 @@ export interface SysmemDma {
 export interface SysmemSpace {
   mems: Map<MemId, SysmemDma>;
   nextMemId: MemId;
-  /** parent_gpu->mapped_cpu_pages_size: bytes of coherent DMA pages currently allocated for the GPU. */
+  /** parent_gpu->mapped_cpu_pages_size: bytes of coherent DMA chunks currently allocated for the GPU. */
   mappedCpuPagesSize: bigint;
   /** g_uvm_global.sev_enabled: system memory is encrypted and DMA pages must be mapped decrypted. */
   readonly sevEnabled: boolean;
@@ -42,27 +42,52 @@ export type MemOutcome = { readonly ok: true; readonly id: MemId } | { readonly 
 /**
  * The sysmem DMA allocation path as one set of steps a mutant may override one at a time.
  * Each step mirrors one kernel function; the fallible calls inside it ask the fault plan.
+ * Two generations of uvm_mem.c are specified (open-gpu-kernel-modules, kernel-open/nvidia-uvm/uvm_mem.c and
+ * uvm_gpu.c): up to 575.x mem_alloc_sysmem_dma_chunks supports PAGE_SIZE chunks only, one
+ * uvm_gpu_dma_alloc_page each; from 580.x a chunk may be larger (uvm_gpu_dma_alloc(chunk_size, ...)) and
+ * mapped_cpu_pages_size moves by the chunk size (parent_gpu_dma_alloc / uvm_parent_gpu_dma_free).
  */
 export class SysmemDmaOps {
-  /** uvm_mem_alloc + mem_alloc_sysmem_dma_chunks (000, "uvm_mem_alloc", "mem_alloc_sysmem_dma_chunks"). */
-  allocSysmemDma(space: SysmemSpace, size: bigint, faults: FaultPlan): MemOutcome {
+  /**
+   * @param chunkedDmaAlloc 580.x and later: chunks of any page-aligned size, allocated with uvm_gpu_dma_alloc;
+   * otherwise (550.x-575.x) PAGE_SIZE chunks only, allocated with uvm_gpu_dma_alloc_page.
+   */
+  constructor(readonly chunkedDmaAlloc = false) {}
+
+  /** The name of the per-chunk allocation step (the fault site) in this generation of uvm_gpu.c. */
+  get dmaAllocSite(): string {
+    return this.chunkedDmaAlloc ? 'uvm_gpu_dma_alloc' : 'uvm_gpu_dma_alloc_page';
+  }
+
+  /**
+   * uvm_mem_alloc + mem_alloc_sysmem_dma_chunks (000, "uvm_mem_alloc", "mem_alloc_sysmem_dma_chunks"), with
+   * `pageSize` the uvm_mem_alloc_params_t page_size (PAGE_SIZE, as UVM_PAGE_SIZE_DEFAULT picks for sysmem).
+   */
+  allocSysmemDma(space: SysmemSpace, size: bigint, faults: FaultPlan, pageSize: bigint = PAGE_SIZE): MemOutcome {
     // uvm_mem_alloc asserts size > 0; the specification refuses it as an invalid argument.
     if (size === 0n) return { ok: false, error: 'NV_ERR_INVALID_ARGUMENT' };
+    // Before 580 mem_alloc_sysmem_dma_chunks asserts chunk_size == PAGE_SIZE.
+    if (!this.chunkedDmaAlloc && pageSize !== PAGE_SIZE) return { ok: false, error: 'NV_ERR_INVALID_ARGUMENT' };
     if (faults.fails('uvm_kvmalloc_zero(uvm_mem_t)')) return { ok: false, error: 'NV_ERR_NO_MEMORY' };
-    const chunkSize = PAGE_SIZE;
+    const chunkSize = pageSize;
     const chunks = Number(alignUp(size, chunkSize) / chunkSize);
     if (faults.fails('uvm_kvmalloc_zero(sysmem.pages, sysmem.va)')) return { ok: false, error: 'NV_ERR_NO_MEMORY' };
     if (faults.fails('mem_alloc_dma_addrs')) return { ok: false, error: 'NV_ERR_NO_MEMORY' };
-    const failedAt = faults.firstFailureOf('uvm_gpu_dma_alloc_page', chunks);
+    const failedAt = faults.firstFailureOf(this.dmaAllocSite, chunks);
     if (failedAt !== undefined) {
-      // mem_free_sysmem_dma_chunks gives back the pages made so far: their accounting never outlives them.
+      // mem_free_sysmem_dma_chunks gives back the chunks made so far: their accounting never outlives them.
       return { ok: false, error: 'NV_ERR_NO_MEMORY' };
     }
     const id = space.nextMemId++;
     space.mems.set(id, { id, size, chunkSize, chunks, cpuKernelMapped: false, cpuMappingDecrypted: false, gpuKernelMapped: false });
-    // uvm_gpu_dma_alloc_page adds PAGE_SIZE to mapped_cpu_pages_size for every page it hands out.
-    space.mappedCpuPagesSize += BigInt(chunks) * PAGE_SIZE;
+    // Each DMA chunk adds its size to mapped_cpu_pages_size (PAGE_SIZE per uvm_gpu_dma_alloc_page before 580).
+    space.mappedCpuPagesSize += this.accountedSize(chunks, chunkSize);
     return { ok: true, id };
+  }
+
+  /** What `chunks` DMA chunks of `chunkSize` count in mapped_cpu_pages_size (given back the same way on free). */
+  accountedSize(chunks: number, chunkSize: bigint): bigint {
+    return BigInt(chunks) * chunkSize;
   }
 
   /** uvm_mem_map_cpu_kernel -> mem_map_cpu_to_sysmem_kernel (000, "mem_map_cpu_to_sysmem_kernel"). */
@@ -93,13 +118,17 @@ export class SysmemDmaOps {
     if (mem === undefined) return;
     mem.gpuKernelMapped = false;
     mem.cpuKernelMapped = false;
-    space.mappedCpuPagesSize -= BigInt(mem.chunks) * PAGE_SIZE;
+    // mem_free_sysmem_dma_chunks: uvm_parent_gpu_dma_free(_page) takes each chunk's size back.
+    space.mappedCpuPagesSize -= this.accountedSize(mem.chunks, mem.chunkSize);
     space.mems.delete(id);
   }
 
-  /** uvm_mem_alloc_sysmem_dma_and_map_cpu_kernel (000): allocate, then map on the CPU; free on failure. */
-  allocSysmemDmaAndMapCpuKernel(space: SysmemSpace, size: bigint, faults: FaultPlan): MemOutcome {
-    const made = this.allocSysmemDma(space, size, faults);
+  /**
+   * uvm_mem_alloc_sysmem_dma_and_map_cpu_kernel (000): allocate, then map on the CPU; free on failure. (580's
+   * dma_buffer_alloc does the same with an explicit page size: uvm_mem_alloc, then uvm_mem_map_cpu_kernel.)
+   */
+  allocSysmemDmaAndMapCpuKernel(space: SysmemSpace, size: bigint, faults: FaultPlan, pageSize: bigint = PAGE_SIZE): MemOutcome {
+    const made = this.allocSysmemDma(space, size, faults, pageSize);
     if (!made.ok) return made;
     const error = this.mapCpuKernel(space, made.id, faults);
     if (error !== undefined) {

@@ -26,8 +26,10 @@ describe('dma-pool under concurrency', () => {
   });
 
   it('a failed tracker wait lets another channel expand: linearizable as a take and a free, not as one alloc', () => {
-    // T0 takes b0 and sleeps in its tracker wait, which fails; meanwhile T1 finds the list empty and expands.
-    const ops = [op('init', { count: 1, faults: [] }), alloc(0, [0]), step(0), alloc(1), step(1), step(0), step(0), step(1)];
+    // b0 goes back with its caller's unfinished work; T0 takes it and sleeps in its tracker wait, which fails on the
+    // global error; meanwhile T1 finds the list empty and expands.
+    const pending = [...emptyList, op('free', { slot: 0, withTracker: true, otherGpus: false })];
+    const ops = [...pending, alloc(0, [0]), step(0), alloc(1), step(1), step(0), step(0), step(1)];
     const model = dmaPoolSpec.createModel();
     const run = execute(dmaPoolSpec, model, ops, { trace: true });
     expect(run.violation, run.violation?.message).toBeUndefined();

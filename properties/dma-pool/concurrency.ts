@@ -9,16 +9,19 @@ import type { Operation } from '../../model/common/values.js';
 import { ConcurrentDmaPoolModel, POOL_LOCK, type BufferId, type ConcurrentPoolState, type PoolState } from '../../model/dma-pool/index.js';
 import { interleaved, onThreads, type Call } from '../harness/schedules.js';
 import { mutantOf, type MutantDef, type PropertyDef } from '../harness/suite.js';
-import { FALLIBLE_STEPS_PER_BUFFER, poolOperation } from './generators.js';
+import { FALLIBLE_STEPS_PER_BUFFER_BY_VERSION, poolOperation } from './generators.js';
 
 const op = (name: string, args: Operation['args']): Operation => ({ op: name, args });
 
-/** Mostly no fault; now and then a tracker wait fails (index 0 with no expansion, or right after one buffer made). */
+/**
+ * Mostly no fault; now and then a tracker step fails (index 0 or 1 with no expansion, or right after one buffer made,
+ * in either version's count of steps per buffer).
+ */
 const concurrentFaults = fc.oneof(
   { withCrossShrink: true },
   { weight: 8, arbitrary: fc.constant<number[]>([]) },
-  { weight: 1, arbitrary: fc.constantFrom([0], [1], [FALLIBLE_STEPS_PER_BUFFER], [FALLIBLE_STEPS_PER_BUFFER + 1]) },
-  { weight: 1, arbitrary: fc.constantFrom([2], [FALLIBLE_STEPS_PER_BUFFER + 2], [3]) },
+  { weight: 1, arbitrary: fc.constantFrom([0], [1], [0, 1], [1, 2]) },
+  { weight: 1, arbitrary: fc.constantFrom(...FALLIBLE_STEPS_PER_BUFFER_BY_VERSION.flatMap((n) => [[n], [n + 1], [n, n + 1]])) },
 );
 
 /** An alloc needs 2 steps (lock section, tracker wait) and 3 on its error path; a free 1. Extra steps are skipped. */
@@ -26,7 +29,7 @@ const allocCall: fc.Arbitrary<Call> = fc
   .record({ outTracker: fc.boolean(), faults: concurrentFaults })
   .map((args) => ({ start: op('startAlloc', args), steps: 3 }));
 const freeCall: fc.Arbitrary<Call> = fc
-  .record({ slot: fc.nat(3), withTracker: fc.boolean() })
+  .record({ slot: fc.nat(3), withTracker: fc.boolean(), otherGpus: fc.boolean() })
   .map((args) => ({ start: op('startFree', args), steps: 2 }));
 const call = fc.oneof({ weight: 3, arbitrary: allocCall }, { weight: 2, arbitrary: freeCall });
 
@@ -113,12 +116,12 @@ export class AllocDropsLockAcrossExpansion extends ConcurrentDmaPoolModel {
  * lock: another channel can take the buffer in between and hand it out without waiting for that work.
  */
 export class FreeMergesTrackerAfterListAdd extends ConcurrentDmaPoolModel {
-  override *freeTask(s: ConcurrentPoolState, task: TaskView, id: BufferId, withTracker: boolean): TaskBody {
+  override *freeTask(s: ConcurrentPoolState, task: TaskView, id: BufferId, withTracker: boolean, otherGpus: boolean): TaskBody {
     yield lockNext(POOL_LOCK, 'mutex_lock(pool); add to the free list; unlock');
-    this.poolAdd(s, task);
+    this.poolAddTaken(s, task);
     this.scheduler.unlock(s, POOL_LOCK);
     yield { at: "merge the caller's tracker (buffer already on the list)" };
-    this.mergeCallerTracker(s, id, withTracker);
+    this.mergeCallerTracker(s, id, withTracker, otherGpus);
     return ok();
   }
 }

@@ -42,6 +42,18 @@ export const poolLabels: readonly CaseLabel<PoolState>[] = [
     test: (s) => s.op.op === 'alloc' && s.result.ok && s.before.buffers.get(s.result.value as number)?.trackerPending === true,
   },
   {
+    name: 'otherGpuWorkHandedOut',
+    description: "alloc hands out a buffer whose previous user's tracker held work on another GPU (uvm_tracker_wait_for_other_gpus waits for it)",
+    minShare: 0.02,
+    test: (s) => s.op.op === 'alloc' && s.result.ok && s.before.buffers.get(s.result.value as number)?.trackerPendingElsewhere === true,
+  },
+  {
+    name: 'outTrackerFallsBackToWait',
+    description: 'the out tracker cannot take the entries (uvm_tracker_reserve out of memory) and alloc waits instead',
+    minShare: 0.005,
+    test: (s) => s.op.op === 'alloc' && s.faults.some((f) => f.site === 'uvm_tracker_reserve (after remove_completed)'),
+  },
+  {
     name: 'syncWithPendingWork',
     description: "sync runs while a free buffer's last user still has work pending",
     minShare: 0.035,
@@ -73,19 +85,20 @@ export const poolLabels: readonly CaseLabel<PoolState>[] = [
       ['uvm_kvmalloc_zero(uvm_mem_t)', 0.02],
       ['uvm_kvmalloc_zero(sysmem.pages, sysmem.va)', 0.02],
       ['mem_alloc_dma_addrs', 0.02],
-      ['uvm_gpu_dma_alloc_page', 0.07],
+      ['uvm_gpu_dma_alloc', 0.07],
       ['vmap', 0.005],
       ['uvm_mem_map_gpu_kernel', 0.008],
       ['uvm_tracker_wait_for_other_gpus', 0.03],
-      ['uvm_tracker_add_tracker_safe', 0.015],
+      ['uvm_tracker_reserve', 0.015],
       ['uvm_tracker_wait', 0.015],
     ] as const
   ).map(
     ([site, minShare]): CaseLabel<PoolState> => ({
       name: `fails:${site}`,
-      description: `the fallible step ${site} fails`,
+      description: site === 'uvm_gpu_dma_alloc' ? 'the fallible step uvm_gpu_dma_alloc (uvm_gpu_dma_alloc_page before 580) fails' : `the fallible step ${site} fails`,
       minShare,
-      test: (s) => s.faults.some((f) => f.site === site),
+      // uvm_gpu_dma_alloc_page (550-575) is the same step as uvm_gpu_dma_alloc (580 and later).
+      test: (s) => s.faults.some((f) => (site === 'uvm_gpu_dma_alloc' ? f.site.startsWith(site) : f.site === site)),
     }),
   ),
 ];

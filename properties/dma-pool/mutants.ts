@@ -22,18 +22,18 @@ class AllocKeepsEncryptedMask extends DmaPoolModel {
 
 /** alloc's error path forgets to put the buffer back on the free list: the pool leaks it. */
 class TrackerFailureLeaksBuffer extends DmaPoolModel {
-  override free(s: PoolState, id: BufferId, withTracker: boolean): Result {
+  override free(s: PoolState, id: BufferId, withTracker: boolean, otherGpus: boolean): Result {
     const taken = !s.held.includes(id); // called from alloc's error path, not by a caller
     if (taken) return ok();
-    return super.free(s, id, withTracker);
+    return super.free(s, id, withTracker, otherGpus);
   }
 }
 
 /** alloc's error path returns the buffer to the pool but still records it as handed out. */
 class TrackerFailureKeepsBufferHeld extends DmaPoolModel {
-  override free(s: PoolState, id: BufferId, withTracker: boolean): Result {
+  override free(s: PoolState, id: BufferId, withTracker: boolean, otherGpus: boolean): Result {
     const fromAllocError = !s.held.includes(id);
-    const result = super.free(s, id, withTracker);
+    const result = super.free(s, id, withTracker, otherGpus);
     if (fromAllocError) s.held.push(id);
     return result;
   }
@@ -41,8 +41,8 @@ class TrackerFailureKeepsBufferHeld extends DmaPoolModel {
 
 /** free adds the buffer to the list without taking it off first if it already is there (no list_del). */
 class FreeAddsTwice extends DmaPoolModel {
-  override free(s: PoolState, id: BufferId, withTracker: boolean): Result {
-    const result = super.free(s, id, withTracker);
+  override free(s: PoolState, id: BufferId, withTracker: boolean, otherGpus: boolean): Result {
+    const result = super.free(s, id, withTracker, otherGpus);
     if (withTracker) s.free.push(id);
     return result;
   }
@@ -125,10 +125,10 @@ class InitKeepsPartialPool extends DmaPoolModel {
 class AuthTagSizedPerBuffer extends DmaPoolModel {
   protected override createSysmemOps(): SysmemDmaOps {
     return new (class extends SysmemDmaOps {
-      override allocSysmemDmaAndMapCpuKernel(space: SysmemSpace, size: bigint, faults: FaultPlan) {
-        return super.allocSysmemDmaAndMapCpuKernel(space, size === 8192n ? 16n : size, faults);
+      override allocSysmemDmaAndMapCpuKernel(space: SysmemSpace, size: bigint, faults: FaultPlan, pageSize?: bigint) {
+        return super.allocSysmemDmaAndMapCpuKernel(space, size === 8192n ? 16n : size, faults, pageSize);
       }
-    })();
+    })(this.rules.chunkedDmaAlloc);
   }
 }
 
@@ -141,7 +141,7 @@ class AuthTagNotGpuMapped extends DmaPoolModel {
         if (mem !== undefined && mem.size !== 2n * 1024n * 1024n) return faults.fails('uvm_mem_map_gpu_kernel') ? 'NV_ERR_NO_MEMORY' : undefined;
         return super.mapGpuKernel(space, id, faults);
       }
-    })();
+    })(this.rules.chunkedDmaAlloc);
   }
 }
 
@@ -149,14 +149,14 @@ class AuthTagNotGpuMapped extends DmaPoolModel {
 class ChunkFailureKeepsAccounting extends DmaPoolModel {
   protected override createSysmemOps(): SysmemDmaOps {
     return new (class extends SysmemDmaOps {
-      override allocSysmemDma(space: SysmemSpace, size: bigint, faults: FaultPlan) {
+      override allocSysmemDma(space: SysmemSpace, size: bigint, faults: FaultPlan, pageSize: bigint = 4096n) {
         const start = faults.asked;
-        const out = super.allocSysmemDma(space, size, faults);
-        const pagesMade = faults.asked - start - 4; // the failing page itself was not made
-        if (!out.ok && pagesMade > 0) space.mappedCpuPagesSize += BigInt(pagesMade) * 4096n;
+        const out = super.allocSysmemDma(space, size, faults, pageSize);
+        const chunksMade = faults.asked - start - 4; // the failing chunk itself was not made
+        if (!out.ok && chunksMade > 0) space.mappedCpuPagesSize += BigInt(chunksMade) * pageSize;
         return out;
       }
-    })();
+    })(this.rules.chunkedDmaAlloc);
   }
 }
 
@@ -175,31 +175,31 @@ class AllocSkipsTrackerWait extends DmaPoolModel {
 
 /** alloc's error path destroys the buffer instead of returning it to the pool (and keeps counting it). */
 class TrackerFailureDestroysBuffer extends DmaPoolModel {
-  override free(s: PoolState, id: BufferId, withTracker: boolean): Result {
+  override free(s: PoolState, id: BufferId, withTracker: boolean, otherGpus: boolean): Result {
     if (!s.held.includes(id)) {
       this.destroyBuffer(s, id);
       s.numDmaBuffers--;
       return ok();
     }
-    return super.free(s, id, withTracker);
+    return super.free(s, id, withTracker, otherGpus);
   }
 }
 
 /** alloc's error path frees the staging memory (half of dma_buffer_destroy_locked) before giving the buffer back. */
 class TrackerFailureFreesStaging extends DmaPoolModel {
-  override free(s: PoolState, id: BufferId, withTracker: boolean): Result {
+  override free(s: PoolState, id: BufferId, withTracker: boolean, otherGpus: boolean): Result {
     const b = s.buffers.get(id);
     if (!s.held.includes(id) && b?.alloc != null) this.mem.free(s.sysmem, b.alloc);
-    return super.free(s, id, withTracker);
+    return super.free(s, id, withTracker, otherGpus);
   }
 }
 
 /** free gives the auth-tag memory back with the buffer (as if only a holder needed the tags), yet pools the buffer. */
 class FreeReleasesAuthTags extends DmaPoolModel {
-  override free(s: PoolState, id: BufferId, withTracker: boolean): Result {
+  override free(s: PoolState, id: BufferId, withTracker: boolean, otherGpus: boolean): Result {
     const b = s.buffers.get(id);
     if (s.held.includes(id) && b?.authTag != null) this.mem.free(s.sysmem, b.authTag);
-    return super.free(s, id, withTracker);
+    return super.free(s, id, withTracker, otherGpus);
   }
 }
 
@@ -207,10 +207,10 @@ class FreeReleasesAuthTags extends DmaPoolModel {
 class StagingSizedInPages extends DmaPoolModel {
   protected override createSysmemOps(): SysmemDmaOps {
     return new (class extends SysmemDmaOps {
-      override allocSysmemDmaAndMapCpuKernel(space: SysmemSpace, size: bigint, faults: FaultPlan) {
-        return super.allocSysmemDmaAndMapCpuKernel(space, size === DMA_BUFFER_SIZE ? BigInt(PAGES_PER_BUFFER) : size, faults);
+      override allocSysmemDmaAndMapCpuKernel(space: SysmemSpace, size: bigint, faults: FaultPlan, pageSize?: bigint) {
+        return super.allocSysmemDmaAndMapCpuKernel(space, size === DMA_BUFFER_SIZE ? BigInt(PAGES_PER_BUFFER) : size, faults, size === DMA_BUFFER_SIZE ? 4096n : pageSize);
       }
-    })();
+    })(this.rules.chunkedDmaAlloc);
   }
 }
 
@@ -218,10 +218,10 @@ class StagingSizedInPages extends DmaPoolModel {
 class StagingNotCpuMapped extends DmaPoolModel {
   protected override createSysmemOps(): SysmemDmaOps {
     return new (class extends SysmemDmaOps {
-      override allocSysmemDmaAndMapCpuKernel(space: SysmemSpace, size: bigint, faults: FaultPlan) {
-        return size === DMA_BUFFER_SIZE ? this.allocSysmemDma(space, size, faults) : super.allocSysmemDmaAndMapCpuKernel(space, size, faults);
+      override allocSysmemDmaAndMapCpuKernel(space: SysmemSpace, size: bigint, faults: FaultPlan, pageSize?: bigint) {
+        return size === DMA_BUFFER_SIZE ? this.allocSysmemDma(space, size, faults, pageSize) : super.allocSysmemDmaAndMapCpuKernel(space, size, faults, pageSize);
       }
-    })();
+    })(this.rules.chunkedDmaAlloc);
   }
 }
 
@@ -299,7 +299,7 @@ class StagingMappedEncrypted extends DmaPoolModel {
         if (error === undefined && mem !== undefined && mem.size === DMA_BUFFER_SIZE) mem.cpuMappingDecrypted = false;
         return error;
       }
-    })();
+    })(this.rules.chunkedDmaAlloc);
   }
 }
 
@@ -328,12 +328,139 @@ class FailedExpansionCountsRequested extends DmaPoolModel {
   }
 }
 
+/**
+ * Upstream's alloc error path (uvm_conf_computing.c 575.51.02 and 580.65.06): uvm_tracker_deinit, then the buffer
+ * goes back to the pool with a zeroed tracker that its next use asserts on (docs/findings.md).
+ */
+class TrackerFailureDeinitsTracker extends DmaPoolModel {
+  override recoverTracker(s: PoolState, id: BufferId): void {
+    super.recoverTracker(s, id);
+    const b = s.buffers.get(id);
+    if (b !== undefined) b.trackerInitialized = false;
+  }
+}
+
+/** A tracker wait that can fail whatever the tracker holds (the global error checked before the loop, not in it). */
+class WaitFailsOnEmptyTracker extends DmaPoolModel {
+  override waitForBuffer(s: PoolState, id: BufferId, outTracker: boolean, faults: FaultPlan): string | undefined {
+    const b = s.buffers.get(id);
+    if (b !== undefined && !b.trackerPending && !b.trackerPendingElsewhere && !outTracker && faults.fails('uvm_tracker_wait')) return this.failedWait(b);
+    return super.waitForBuffer(s, id, outTracker, faults);
+  }
+}
+
+/** uvm_tracker_wait_for_other_gpus that does not skip the owner GPU's entries (it waits, and can fail, on them too). */
+class OtherGpuWaitIncludesOwner extends DmaPoolModel {
+  override waitForBuffer(s: PoolState, id: BufferId, outTracker: boolean, faults: FaultPlan): string | undefined {
+    const b = s.buffers.get(id);
+    if (b !== undefined && b.trackerPending && !b.trackerPendingElsewhere) {
+      if (faults.fails('uvm_tracker_wait_for_other_gpus')) return this.failedWait(b);
+      b.trackerPending = false;
+    }
+    return super.waitForBuffer(s, id, outTracker, faults);
+  }
+}
+
+/** uvm_tracker_add_tracker_safe without its fallback: out of memory for the out tracker's entries is returned. */
+class OutTrackerNoMemoryFails extends DmaPoolModel {
+  override waitForBuffer(s: PoolState, id: BufferId, outTracker: boolean, faults: FaultPlan): string | undefined {
+    const b = s.buffers.get(id);
+    if (b === undefined || !outTracker) return super.waitForBuffer(s, id, outTracker, faults);
+    if (b.trackerPendingElsewhere) {
+      if (faults.fails('uvm_tracker_wait_for_other_gpus')) return this.failedWait(b);
+      b.trackerPendingElsewhere = false;
+    }
+    if (b.trackerPending && faults.fails('uvm_tracker_reserve') && faults.fails('uvm_tracker_reserve (after remove_completed)')) return 'NV_ERR_NO_MEMORY';
+    b.trackerPending = false;
+    return undefined;
+  }
+}
+
+/** free puts the buffer back without merging the caller's tracker into the buffer's. */
+class FreeDropsCallerTracker extends DmaPoolModel {
+  override mergeCallerTracker(): void {}
+}
+
+/** alloc takes the buffer at the tail of the free list (the one freed last) instead of the head. */
+class AllocTakesTail extends DmaPoolModel {
+  override alloc(s: PoolState, outTracker: boolean, faults: FaultPlan): Result {
+    if (s.free.length > 1) s.free.unshift(s.free.pop() as BufferId);
+    return super.alloc(s, outTracker, faults);
+  }
+}
+
+/** init creates one buffer fewer than asked (a loop starting at 1) and counts what it made. */
+class InitOneShort extends DmaPoolModel {
+  override init(s: PoolState, count: number, faults: FaultPlan): Result {
+    if (count <= 1) {
+      s.initialized = true;
+      return ok();
+    }
+    return super.init(s, count - 1, faults);
+  }
+}
+
+/** encrypt marks the page after the one the caller encrypted. */
+class EncryptMarksNextPage extends DmaPoolModel {
+  override encrypt(s: PoolState, id: BufferId, page: number): Result {
+    return super.encrypt(s, id, (page + 1) % PAGES_PER_BUFFER);
+  }
+}
+
+/** Upstream's pool init: num_dma_buffers = count before any buffer is made, so a failed init leaves it non-zero. */
+class InitCountsBeforeCreating extends DmaPoolModel {
+  override init(s: PoolState, count: number, faults: FaultPlan): Result {
+    s.numDmaBuffers = count;
+    for (let i = 0; i < count; i++) {
+      const made = this.createBuffer(s, faults);
+      if (!made.ok) {
+        // conf_computing_dma_buffer_pool_deinit: destroy every free buffer, counting each down.
+        for (const id of s.free) {
+          this.destroyBuffer(s, id);
+          s.numDmaBuffers--;
+        }
+        s.free = [];
+        return fail(made.error);
+      }
+      s.free.push(made.buffer.id);
+    }
+    s.initialized = true;
+    return ok();
+  }
+}
+
+/** 580: the staging buffer still allocated in PAGE_SIZE chunks (512 DMA pages), as before 580. */
+class StagingAllocatedInPages extends DmaPoolModel {
+  protected override createSysmemOps(): SysmemDmaOps {
+    return new (class extends SysmemDmaOps {
+      override allocSysmemDmaAndMapCpuKernel(space: SysmemSpace, size: bigint, faults: FaultPlan) {
+        return super.allocSysmemDmaAndMapCpuKernel(space, size, faults, 4096n);
+      }
+    })(this.rules.chunkedDmaAlloc);
+  }
+}
+
+/** 580: freeing a DMA chunk gives back PAGE_SIZE to mapped_cpu_pages_size (uvm_parent_gpu_dma_free_page kept), not the chunk size. */
+class ChunkFreeGivesBackPageSize extends DmaPoolModel {
+  protected override createSysmemOps(): SysmemDmaOps {
+    return new (class extends SysmemDmaOps {
+      override free(space: SysmemSpace, id: MemId): void {
+        const mem = space.mems.get(id);
+        super.free(space, id);
+        if (mem !== undefined) space.mappedCpuPagesSize += BigInt(mem.chunks) * (mem.chunkSize - 4096n);
+      }
+    })(this.rules.chunkedDmaAlloc);
+  }
+}
+
 const mutant = mutantOf<PoolState>('poolLifecycle');
+/** Seeded into both versions: the rule it breaks is the same in 550-575 and 580-595. */
+const BOTH = ['uvm-580', 'uvm-575'] as const;
 
 export const poolMutants: readonly MutantDef<PoolState>[] = [
   mutant('allocKeepsEncryptedMask', 'handedOutBufferHasClearEncryptedMask', 5, 'alloc skips uvm_page_mask_zero(encrypted_page_mask)', AllocKeepsEncryptedMask),
-  mutant('trackerFailureLeaksBuffer', 'everyBufferIsFreeOrHeld', 2, "alloc's error path drops the buffer instead of returning it to the pool", TrackerFailureLeaksBuffer),
-  mutant('trackerFailureKeepsBufferHeld', 'noBufferBothFreeAndHeld', 2, "alloc's error path returns the buffer to the pool yet reports it handed out", TrackerFailureKeepsBufferHeld),
+  mutant('trackerFailureLeaksBuffer', 'everyBufferIsFreeOrHeld', 4, "alloc's error path drops the buffer instead of returning it to the pool", TrackerFailureLeaksBuffer),
+  mutant('trackerFailureKeepsBufferHeld', 'noBufferBothFreeAndHeld', 4, "alloc's error path returns the buffer to the pool yet reports it handed out", TrackerFailureKeepsBufferHeld),
   mutant('freeAddsTwice', 'noDoubleFree', 3, 'free with a tracker adds the buffer to the free list twice', FreeAddsTwice),
   mutant('expandCountsRequested', 'numDmaBuffersCountsEveryBuffer', 4, 'expand adds nb_to_alloc to num_dma_buffers, not the number made', ExpandCountsRequested),
   mutant('expandOneTooMany', 'expansionAtMostDoubles', 3, 'expand makes num_dma_buffers + 1 buffers (off by one)', ExpandOneTooMany),
@@ -345,18 +472,29 @@ export const poolMutants: readonly MutantDef<PoolState>[] = [
   mutant('authTagNotGpuMapped', 'liveBufferIsWholeAndMapped', 1, 'the auth-tag buffer is never mapped on the GPU', AuthTagNotGpuMapped),
   mutant('chunkFailureKeepsAccounting', 'mappedCpuPagesSizeIsExact', 1, 'a failed page allocation leaves the pages made so far in mapped_cpu_pages_size', ChunkFailureKeepsAccounting),
   mutant('allocSkipsTrackerWait', 'handedOutBufferHasNoPendingWork', 4, "alloc hands out a buffer without waiting for its previous user's tracker", AllocSkipsTrackerWait),
-  mutant('trackerFailureDestroysBuffer', 'failedOperationHandsOutNothing', 2, "alloc's error path destroys the pool's buffer", TrackerFailureDestroysBuffer),
-  mutant('trackerFailureFreesStaging', 'pooledAndHeldBuffersAreLive', 2, "alloc's error path frees the staging memory of the buffer it gives back", TrackerFailureFreesStaging),
+  mutant('trackerFailureDestroysBuffer', 'failedOperationHandsOutNothing', 4, "alloc's error path destroys the pool's buffer", TrackerFailureDestroysBuffer),
+  mutant('trackerFailureFreesStaging', 'pooledAndHeldBuffersAreLive', 4, "alloc's error path frees the staging memory of the buffer it gives back", TrackerFailureFreesStaging),
   mutant('freeReleasesAuthTags', 'pooledAndHeldBuffersAreLive', 3, 'free releases the auth-tag memory of a buffer the pool keeps', FreeReleasesAuthTags),
   mutant('stagingSizedInPages', 'liveBufferIsWholeAndMapped', 1, 'the staging buffer is PAGES_PER_BUFFER bytes, not DMA_BUFFER_SIZE', StagingSizedInPages),
   mutant('stagingNotCpuMapped', 'liveBufferIsWholeAndMapped', 1, 'the staging buffer is never mapped on the CPU', StagingNotCpuMapped),
-  mutant('trackerFailureHandsOutAnyway', 'failedOperationHandsOutNothing', 2, "alloc's tracker-failure path returns the error yet leaves the buffer with the caller", TrackerFailureHandsOutAnyway),
+  mutant('trackerFailureHandsOutAnyway', 'failedOperationHandsOutNothing', 4, "alloc's tracker-failure path returns the error yet leaves the buffer with the caller", TrackerFailureHandsOutAnyway),
   mutant('expandCapped', 'expansionAtMostDoubles', 5, 'expand makes at most 2 buffers at a time instead of doubling', ExpandCapped),
   mutant('deinitKeepsCount', 'deinitLeavesNothingAllocated', 2, 'deinit never counts num_dma_buffers down', DeinitKeepsCount),
   mutant('deinitLeaksDmaMemory', 'deinitLeavesNothingAllocated', 2, 'deinit frees the buffer structs but not their DMA memory', DeinitLeaksDmaMemory),
-  mutant('allocReportsNoMemoryForWaitFailure', 'failureReportsTheFailedStep', 2, 'alloc reports a failed tracker wait as NV_ERR_NO_MEMORY', AllocReportsNoMemoryForWaitFailure),
+  mutant('allocReportsNoMemoryForWaitFailure', 'failureReportsTheFailedStep', 4, 'alloc reports a failed tracker wait as NV_ERR_NO_MEMORY', AllocReportsNoMemoryForWaitFailure),
   mutant('stagingMappedEncrypted', 'liveBufferIsWholeAndMapped', 1, 'the staging buffer is mapped on the CPU without the decrypted protection', StagingMappedEncrypted),
   mutant('deinitKeepsStructs', 'deinitLeavesNothingAllocated', 2, 'deinit frees the DMA memory but not the buffer structs', DeinitKeepsStructs),
   mutant('failedExpansionCountsRequested', 'failedExpansionLeavesPoolAsItWas', 3, 'an expansion that made nothing still counts the buffers it meant to make', FailedExpansionCountsRequested),
   mutant('syncWaitsForHeadOnly', 'syncLeavesNoPendingWork', 4, 'sync waits for the tracker of the first free buffer only', SyncWaitsForHeadOnly),
+  mutant('trackerFailureDeinitsTracker', 'pooledBufferTrackerIsInitialised', 4, "upstream's alloc error path: uvm_tracker_deinit, then the buffer goes back to the pool", TrackerFailureDeinitsTracker, BOTH),
+  mutant('waitFailsOnEmptyTracker', 'trackerStepFailsOnlyOnUnfinishedWork', 2, 'uvm_tracker_wait fails on the global error even when the tracker has no unfinished work', WaitFailsOnEmptyTracker),
+  mutant('otherGpuWaitIncludesOwner', 'trackerStepFailsOnlyOnUnfinishedWork', 4, "uvm_tracker_wait_for_other_gpus waits for (and fails on) the owner GPU's entries too", OtherGpuWaitIncludesOwner),
+  mutant('outTrackerNoMemoryFails', 'failureReportsTheFailedStep', 4, 'uvm_tracker_add_tracker_safe returns NV_ERR_NO_MEMORY instead of waiting', OutTrackerNoMemoryFails),
+  mutant('freeDropsCallerTracker', 'freeKeepsCallersWorkOnBuffer', 3, "free puts the buffer back without the caller's tracker", FreeDropsCallerTracker, BOTH),
+  mutant('allocTakesTail', 'allocHandsOutTheHeadBuffer', 2, 'alloc takes the tail of the free list instead of the head', AllocTakesTail),
+  mutant('initOneShort', 'initCreatesTheRequestedPool', 1, 'init creates one buffer fewer than asked', InitOneShort),
+  mutant('encryptMarksNextPage', 'encryptMarksThatPage', 3, 'encrypt marks the page after the one encrypted', EncryptMarksNextPage),
+  mutant('initCountsBeforeCreating', 'deinitLeavesNothingAllocated', 1, "upstream's pool init: num_dma_buffers set to the full count before any buffer is made", InitCountsBeforeCreating, BOTH),
+  mutant('stagingAllocatedInPages', 'liveBufferIsWholeAndMapped', 1, '580: the staging buffer allocated in 4 KiB pages instead of one 2 MiB chunk', StagingAllocatedInPages, ['uvm-580']),
+  mutant('chunkFreeGivesBackPageSize', 'mappedCpuPagesSizeIsExact', 1, '580: freeing a DMA chunk takes PAGE_SIZE off mapped_cpu_pages_size, not the chunk size', ChunkFreeGivesBackPageSize, ['uvm-580']),
 ];
