@@ -33,6 +33,8 @@ const propertySuite = [
 export default defineConfig({
   test: {
     include: underMutation ? propertySuite : ['properties/**/*.test.ts', 'scripts/**/*.test.ts'],
+    // Prints the seed of the run once, and draws GPUMEM_SEED=random once for every test file.
+    globalSetup: ['properties/harness/seed-setup.ts'],
     testTimeout: 120_000,
     coverage: {
       provider: 'v8',

@@ -1,22 +1,34 @@
 // npm run check -- [--subsystem S] [--property P] [--runs N] [--seed N] [--time SECONDS] [--mutant M]
-//                  [--out DIR] [--start RUN] [--workers N] [--shard I/N] [--polish N] [--json] [--list]
+//                  [--out DIR] [--resume S/P:RUN] [--workers N] [--shard I/N] [--polish N] [--json] [--list]
 // The long randomized search. Prints its seed first; exit 0 nothing found, 1 violation found (minimal case
 // printed and saved), 2 usage error, 130 interrupted with nothing found.
+// Ctrl-C stops the search before its next run and prints the table and the exact command that resumes it; the
+// same keypress relayed again by the processes above this one (npm, tsx) within a second is not a second Ctrl-C.
+// The search itself runs on worker threads, so this thread always answers a signal at once.
 // The result depends on the seed and the run budget only: not on --workers, and the shards of a --shard split
 // together run exactly the batches of the unsplit search (see properties/harness/search.ts).
 
+import { unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { defaultWorkers, SearchPool, workerTarget } from '../properties/harness/parallel.js';
+import { SearchPool, workerTarget } from '../properties/harness/parallel.js';
 import type { Coverage } from '../properties/harness/interpreter.js';
 import { execute } from '../properties/harness/interpreter.js';
 import { labelJson, labelReport } from '../properties/harness/labels.js';
 import { suites } from '../properties/harness/registry.js';
-import { DEFAULT_BATCH, DEFAULT_POLISH, planOf, plannedRuns, search, selectInvariants, type SearchOutcome, type Shard } from '../properties/harness/search.js';
-import { save, type Counterexample, FORMAT } from '../properties/harness/store.js';
+import { DEFAULT_BATCH, DEFAULT_POLISH, type Failure, planOf, plannedRuns, search, selectInvariants, type SearchOutcome, type Shard } from '../properties/harness/search.js';
+import { save, serialize, type Counterexample, FORMAT } from '../properties/harness/store.js';
 import type { AnySuite, PropertyDef } from '../properties/harness/suite.js';
 import { defaultVersion, hasVersion, modelTarget, mutantTarget, mutantVersions, versionNames, type Target } from '../properties/harness/targets.js';
 import { formatTrace } from '../properties/harness/trace.js';
-import { EXIT, main, parseInteger, resolveProperty, resolveSuite, usageError } from './cli.js';
+import { checkOutDir, EXIT, main, parseInteger, parseSeed, parseWorkers, quoted, resolveProperty, resolveSuite, SEED_MAX, SEED_MIN, shellWord, usageError } from './cli.js';
+
+/** Where a search of a seeded bug saves its cases unless --out is given: outside the repository, so that the
+ * committed counterexamples/ (and the traces npm test checks) never change because a documented command ran. */
+const SCRATCH_DIR = join(tmpdir(), 'gpumem-spec', 'counterexamples');
+/** A second SIGINT this soon after the first is the same Ctrl-C, relayed by npm or tsx to this process again. */
+const SAME_KEYPRESS_MS = 1000;
 
 const HELP = `usage: npm run check -- [options]
 
@@ -26,10 +38,12 @@ const HELP = `usage: npm run check -- [options]
                   the current upstream behaviour); \`all\` searches every version (every version a mutant is seeded into)
   --runs N        runs per property (default: 10 x the property's npm-test budget)
   --time SECONDS  stop each property after its share of this time (runs unbounded unless --runs is given)
-  --seed N        the seed (default: random; always printed first)
-  --start RUN     resume an interrupted search at this run (printed on Ctrl-C)
-  --out DIR       where counterexamples are saved (default: counterexamples)
-  --workers N     worker threads searching in parallel (default: the number of cores); the result does not depend on N
+  --seed N        the seed, ${SEED_MIN} to ${SEED_MAX} (default: random; always printed first); a negative one as --seed=-N
+  --resume S/P:RUN  resume an interrupted search: property P of subsystem S (S/P@V for version V) from run RUN,
+                  then the properties after it (the whole command is printed on Ctrl-C)
+  --start RUN     resume the first property searched at this run (a multiple of ${DEFAULT_BATCH})
+  --out DIR       where counterexamples are saved (default: counterexamples; with --mutant: ${SCRATCH_DIR})
+  --workers N     worker threads searching in parallel (default and most: the number of cores); the result does not depend on N
   --shard I/N     run only part I of N of the search (1 <= I <= N): the N parts together are exactly the whole search
   --polish N      after a violation, search N more batches for a shorter case and keep the shortest (default ${DEFAULT_POLISH})
   --json          machine-readable result on stdout (human lines go to stderr)
@@ -47,6 +61,23 @@ interface JobResult {
   readonly job: Job;
   readonly outcome: SearchOutcome;
   readonly file?: { path: string; created: boolean };
+}
+
+/** How --resume names a job: subsystem/property, with @version where the subsystem has several versions. */
+function jobKey(job: Job): string {
+  return `${job.suite.spec.name}/${job.property.name}${job.suite.spec.versions.length > 1 ? `@${job.target.version}` : ''}`;
+}
+
+/** The command line again without the options that say where a search starts (--seed, --start, --resume). */
+function argsWithoutStart(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const name = /^--(seed|start|resume)(=|$)/.exec(arg);
+    if (name === null) out.push(arg);
+    else if (name[2] === '') i++; // the value is the next word
+  }
+  return out;
 }
 
 function listing(json: boolean): string {
@@ -106,8 +137,9 @@ await main(async () => {
       time: { type: 'string' },
       mutant: { type: 'string' },
       'spec-version': { type: 'string' },
-      out: { type: 'string', default: 'counterexamples' },
+      out: { type: 'string' },
       start: { type: 'string' },
+      resume: { type: 'string' },
       workers: { type: 'string' },
       shard: { type: 'string' },
       polish: { type: 'string' },
@@ -129,21 +161,29 @@ await main(async () => {
 
   const runs = parseInteger('runs', values.runs, 1);
   const timeSeconds = parseInteger('time', values.time, 1);
-  const startRun = parseInteger('start', values.start, 0) ?? 0;
-  const seedArg = values.seed === undefined ? undefined : Number(values.seed);
-  if (seedArg !== undefined && !Number.isSafeInteger(seedArg)) usageError(`--seed takes an integer, not "${values.seed}"`);
-  if (startRun % DEFAULT_BATCH !== 0) usageError(`--start must be a multiple of ${DEFAULT_BATCH} (as printed on interrupt)`);
+  const startArg = parseInteger('start', values.start, 0);
+  const seedArg = parseSeed('seed', values.seed);
+  if (startArg !== undefined && startArg % DEFAULT_BATCH !== 0) usageError(`--start must be a multiple of ${DEFAULT_BATCH} (as printed on interrupt)`);
+  let resume: { key: string; run: number } | undefined;
+  if (values.resume !== undefined) {
+    if (startArg !== undefined) usageError('--resume and --start cannot be combined');
+    const m = /^([^:]+):(\d+)$/.exec(values.resume);
+    const run = m ? Number(m[2]) : NaN;
+    if (m === null || !Number.isSafeInteger(run) || run % DEFAULT_BATCH !== 0)
+      usageError(`--resume takes SUBSYSTEM/PROPERTY:RUN with RUN a multiple of ${DEFAULT_BATCH} (as printed on interrupt), not ${quoted(values.resume)}`);
+    resume = { key: m[1] as string, run };
+  }
   if ((values.property !== undefined || values.mutant !== undefined) && values.subsystem === undefined)
     usageError('--property and --mutant need --subsystem');
   const specVersion = values['spec-version'];
   if (specVersion !== undefined && specVersion !== 'all' && values.subsystem === undefined) usageError('--spec-version needs --subsystem (or is `all`)');
-  const workers = parseInteger('workers', values.workers, 1) ?? defaultWorkers();
+  const { workers, note: workersNote } = parseWorkers(values.workers);
   const polish = parseInteger('polish', values.polish, 0) ?? DEFAULT_POLISH;
   let shard: Shard | undefined;
   if (values.shard !== undefined) {
     const m = /^(\d+)\/(\d+)$/.exec(values.shard);
     const [i, n] = m ? [Number(m[1]), Number(m[2])] : [NaN, NaN];
-    if (!(Number.isSafeInteger(i) && Number.isSafeInteger(n) && i >= 1 && i <= n)) usageError(`--shard takes I/N with 1 <= I <= N, not "${values.shard}"`);
+    if (!(Number.isSafeInteger(i) && Number.isSafeInteger(n) && i >= 1 && i <= n)) usageError(`--shard takes I/N with 1 <= I <= N, not ${quoted(values.shard)}`);
     shard = { index: i - 1, count: n };
   }
 
@@ -151,12 +191,12 @@ await main(async () => {
   const jobs: Job[] = [];
   for (const suite of chosen) {
     if (specVersion !== undefined && specVersion !== 'all' && !hasVersion(suite, specVersion))
-      usageError(`unknown specification version "${specVersion.slice(0, 80)}" of ${suite.spec.name}; valid: ${versionNames(suite).join(', ')}, all`);
+      usageError(`unknown specification version ${quoted(specVersion)} of ${suite.spec.name}; valid: ${versionNames(suite).join(', ')}, all`);
     let targets = (specVersion === 'all' ? versionNames(suite) : [specVersion ?? defaultVersion(suite)]).map((v) => modelTarget(suite, v));
     let properties = suite.properties;
     if (values.mutant !== undefined) {
       const mutant = suite.mutants.find((m) => m.name === values.mutant);
-      if (mutant === undefined) usageError(`unknown mutant "${values.mutant}" of ${suite.spec.name}; valid: ${suite.mutants.map((m) => m.name).join(', ')}`);
+      if (mutant === undefined) usageError(`unknown mutant ${quoted(values.mutant)} of ${suite.spec.name}; valid: ${suite.mutants.map((m) => m.name).join(', ')}`);
       const seededInto = mutantVersions(suite, mutant.name);
       if (specVersion !== undefined && specVersion !== 'all' && !seededInto.includes(specVersion))
         usageError(`mutant ${mutant.name} is seeded into version${seededInto.length === 1 ? '' : 's'} ${seededInto.join(', ')} of ${suite.spec.name}, not ${specVersion}`);
@@ -166,35 +206,73 @@ await main(async () => {
     } else if (values.property !== undefined) properties = [resolveProperty(suite, values.property)];
     for (const target of targets) for (const property of properties) jobs.push({ suite, property, target });
   }
+  // --resume names the job to start at; the jobs before it were done before the interrupt (each job keeps its
+  // share of --time, counted over the whole list, as in the interrupted search).
+  const firstJob = resume === undefined ? 0 : jobs.findIndex((j) => jobKey(j) === resume.key);
+  if (firstJob < 0) usageError(`--resume names ${quoted(resume?.key ?? '')}, not one of the properties searched: ${jobs.map(jobKey).join(', ')}`);
+  const startRun = resume?.run ?? startArg ?? 0;
+  const out = values.out ?? (values.mutant !== undefined ? SCRATCH_DIR : 'counterexamples');
+  checkOutDir(out);
 
   const seed = seedArg ?? ((Math.random() * 0x7fffffff) | 0);
   human(`seed: ${seed}`);
+  if (workersNote !== undefined) human(`note: ${workersNote}`);
   human(`searching ${jobs.length} propert${jobs.length === 1 ? 'y' : 'ies'}${values.mutant ? ` against mutant ${values.mutant}` : ''}` +
     (timeSeconds ? `, ${timeSeconds} s in all` : '') + `, ${workers} worker${workers === 1 ? '' : 's'}` +
     (shard ? `, shard ${shard.index + 1} of ${shard.count} (batches ${shard.index} mod ${shard.count})` : ''));
 
   let interrupted = false;
+  let interruptedAt = 0;
   const onSigint = () => {
-    if (interrupted) process.exit(EXIT.interrupted);
+    if (interrupted) {
+      if (Date.now() - interruptedAt < SAME_KEYPRESS_MS) return; // the same Ctrl-C, relayed by a parent process
+      process.exit(EXIT.interrupted);
+    }
     interrupted = true;
-    process.stderr.write('\ninterrupt: stopping after the current batch (Ctrl-C again to abort at once)\n');
+    interruptedAt = Date.now();
+    process.stderr.write('\ninterrupt: stopping the search (Ctrl-C again, a second later, aborts at once)\n');
   };
   process.on('SIGINT', onSigint);
 
   const tty = process.stderr.isTTY === true && !json;
   const results: JobResult[] = [];
+  let unsaved = 0;
+  /** Saves a case as soon as it is found; if that fails, prints it whole on stderr so that nothing found is lost. */
+  const persist = (job: Job, f: Failure): JobResult['file'] => {
+    const ce: Counterexample = {
+      format: FORMAT,
+      subsystem: job.suite.spec.name,
+      property: job.property.name,
+      target: job.target.label,
+      specVersion: job.target.version,
+      seed: f.seed,
+      path: f.path,
+      runs: f.runs,
+      violation: f.violation,
+      operations: f.operations,
+    };
+    try {
+      return save(ce, out);
+    } catch (error) {
+      unsaved++;
+      process.stderr.write(`\n  could not save the case under ${out} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); ` +
+        `here it is, to save as a .json file and replay:\n${serialize(ce)}`);
+      return undefined;
+    }
+  };
   let resumeAt: { job: Job; run: number } | undefined;
   let pool: SearchPool | undefined;
-  if (workers > 1) {
-    try {
-      pool = await SearchPool.start(workers);
-    } catch (error) {
-      human(`warning: the ${workers} search workers could not start (${(error as Error).message}); searching in this thread`);
-    }
+  // Even one worker runs on its own thread: this one stays free to answer signals (tsx gives its child 30 ms).
+  try {
+    pool = await SearchPool.start(workers);
+  } catch (error) {
+    human(`warning: the ${workers} search workers could not start (${(error as Error).message}); searching in this thread`);
   }
   try {
-    for (const job of jobs) {
-      const jobStart = job === jobs[0] ? startRun : 0;
+    for (const [i, job] of jobs.entries()) {
+      if (i < firstJob) continue;
+      const jobStart = i === firstJob ? startRun : 0;
+      let file: JobResult['file'];
       if (interrupted) {
         resumeAt = { job, run: jobStart };
         break;
@@ -215,6 +293,19 @@ await main(async () => {
         ...(shard ? { shard } : {}),
         polish,
         shouldStop: () => interrupted,
+        // Saved as soon as shrunk, so that a search killed later loses nothing; a shorter case of the polish
+        // window replaces the one saved before it.
+        onFailure: (f: Failure) => {
+          const previous = file;
+          file = persist(job, f);
+          if (previous?.created && previous.path !== file?.path) {
+            try {
+              unlinkSync(previous.path);
+            } catch {
+              // already gone: nothing to tidy
+            }
+          }
+        },
         onBatch: ({ runsDone, elapsedMs }: { runsDone: number; elapsedMs: number }) => {
           const line = progressLine(job, base + runsDone, shown, elapsedMs, timeLimitMs, base);
           if (tty) process.stderr.write('\r' + line + '\x1b[K');
@@ -229,22 +320,8 @@ await main(async () => {
         ? await pool.search({ subsystem: job.suite.spec.name, property: job.property.name, target: job.target.label, specVersion: job.target.version }, options)
         : await search(job.suite, job.property, job.target, options);
       if (tty) process.stderr.write('\r\x1b[K');
-      let file: JobResult['file'];
       if (outcome.failure !== undefined) {
         const f = outcome.failure;
-        const ce: Counterexample = {
-          format: FORMAT,
-          subsystem: job.suite.spec.name,
-          property: job.property.name,
-          target: job.target.label,
-          specVersion: job.target.version,
-          seed: f.seed,
-          path: f.path,
-          runs: f.runs,
-          violation: f.violation,
-          operations: f.operations,
-        };
-        file = save(ce, values.out);
         const traced = execute(job.suite.spec, job.target.createModel(), f.operations, {
           trace: true,
           invariants: selectInvariants(job.suite, job.property),
@@ -252,11 +329,17 @@ await main(async () => {
         human(`  VIOLATION of ${f.violation.invariant} at run ${f.runs}, shrunk to ${f.operations.length} operations (${f.shrinks} shrink steps` +
         `${polish > 0 ? `; the shortest of the failing batches within ${polish} of the first` : ''}):`);
         human(formatTrace(traced).replace(/^/gm, '  '));
-        human(`  ${file.created ? 'saved' : 'already saved'}: ${file.path}`);
-        human(`  replay: npm run replay -- ${file.path}${job.target.label.startsWith('mutant:') ? ` --mutant ${job.target.label.slice(7)}` : ''}`);
+        if (file === undefined) human('  NOT saved (see above: the case is printed whole on stderr)');
+        else {
+          human(`  ${file.created ? 'saved' : 'already saved'}: ${file.path}`);
+          human(`  replay: npm run replay -- ${shellWord(file.path)}${job.target.label.startsWith('mutant:') ? ` --mutant ${job.target.label.slice(7)}` : ''}`);
+        }
+        if (outcome.cut === 'interrupted') human('  (interrupted before the polish window was searched: resuming searches it and may save a shorter case)');
       }
-      if (outcome.stopped === 'interrupted') resumeAt = { job, run: outcome.resumeRun };
+      // Interrupted: resume at the first batch not completed, or at the failing batch when its polish window was cut.
+      if (outcome.stopped === 'interrupted' || outcome.cut === 'interrupted') resumeAt = { job, run: outcome.resumeRun };
       results.push({ job, outcome: { ...outcome, runsDone: base + outcome.runsDone }, ...(file ? { file } : {}) });
+      if (resumeAt !== undefined) break;
     }
   } finally {
     await pool?.close();
@@ -278,17 +361,20 @@ await main(async () => {
     for (const row of labelReport(job.suite, job.property, seed, outcome.runsDone)) human(row);
   }
   const found = results.filter((r) => r.outcome.failure !== undefined);
-  if (resumeAt !== undefined) {
-    human(`\ninterrupted: resume with  npm run check -- --subsystem ${resumeAt.job.suite.spec.name} --property ${resumeAt.job.property.name}` +
-      `${values.mutant ? ` --mutant ${values.mutant}` : ''} --seed ${seed} --start ${resumeAt.run - (resumeAt.run % DEFAULT_BATCH)}${runs ? ` --runs ${runs}` : ''}` +
-      `${shard ? ` --shard ${shard.index + 1}/${shard.count}` : ''}`);
-  }
+  // Every option as given, the seed (drawn at random if it was not) and where to start: the resumed search runs
+  // exactly the batches the interrupted one did not complete, this property's and then every later one's.
+  const resumeCommand = resumeAt === undefined ? undefined :
+    ['npm', 'run', 'check', '--', ...argsWithoutStart(process.argv.slice(2)), `--seed=${seed}`, '--resume', `${jobKey(resumeAt.job)}:${resumeAt.run}`].map(shellWord).join(' ');
+  if (resumeCommand !== undefined) human(`\ninterrupted: resume with  ${resumeCommand}`);
+  if (unsaved > 0) human(`\n${unsaved} case${unsaved === 1 ? '' : 's'} could not be saved under ${out}: printed whole on stderr above`);
   if (json) {
     console.log(JSON.stringify({
       seed,
       workers: pool?.size ?? 1,
       polish,
+      out,
       ...(shard ? { shard: `${shard.index + 1}/${shard.count}` } : {}),
+      ...(resumeCommand !== undefined ? { resume: resumeCommand } : {}),
       results: results.map(({ job, outcome, file }) => ({
         subsystem: job.suite.spec.name,
         property: job.property.name,
@@ -296,7 +382,8 @@ await main(async () => {
         runs: outcome.runsDone,
         elapsedMs: outcome.elapsedMs,
         stopped: outcome.stopped,
-        ...(outcome.failure ? { violation: outcome.failure.violation, shrunkLength: outcome.failure.operations.length, file: file?.path } : {}),
+        ...(outcome.cut ? { cut: outcome.cut } : {}),
+        ...(outcome.failure ? { violation: outcome.failure.violation, shrunkLength: outcome.failure.operations.length, ...(file ? { file: file.path } : {}) } : {}),
         coverage: Object.fromEntries(outcome.coverage.counts),
         ...labelJson(job.suite, job.property, seed, outcome.runsDone),
       })),

@@ -204,6 +204,7 @@ export class SearchPool {
           coverage,
           resumeRun: (failure ? failure.batch : nthBatch(plan, prefix)) * plan.batchSize,
           ...(failure ? { failure } : {}),
+          ...(failure && stopReason && prefix <= windowEnd && !complete ? { cut: stopReason } : {}),
         });
       };
       this.onFailure = (error) => {

@@ -81,6 +81,11 @@ export interface SearchOutcome {
   readonly coverage: Coverage;
   /** Where to resume (`startRun`) to continue this search: the first run of the lowest batch not completed. */
   readonly resumeRun: number;
+  /**
+   * Set when a failure was found but the search stopped (interrupt or time) before its polish window was complete:
+   * the case reported is the shortest so far, and resuming at `resumeRun` (the failing batch) gives the polished one.
+   */
+  readonly cut?: 'interrupted' | 'time';
 }
 
 export const DEFAULT_BATCH = 100;
@@ -265,6 +270,7 @@ export async function search(suite: AnySuite, property: PropertyDef, target: Tar
   let found: Failure | undefined;
   let windowEnd = Infinity; // the last batch (in this search's order) to run once a batch has failed
   let stopped: SearchOutcome['stopped'] = 'budget';
+  let cut: SearchOutcome['cut'];
   let k = 0;
   const outer = activeDeadline;
   activeDeadline = deadline;
@@ -275,12 +281,12 @@ export async function search(suite: AnySuite, property: PropertyDef, target: Tar
       if (numRuns === 0) break;
       let reason = mustStop();
       if (reason !== undefined) {
-        stopped = reason;
+        stopped = cut = reason;
         break;
       }
       const batch = runner.run(index, numRuns, { abandon: () => (reason ??= mustStop()) !== undefined });
       if (batch.abandoned) {
-        stopped = reason ?? 'interrupted';
+        stopped = cut = reason ?? 'interrupted';
         break;
       }
       mergeCoverage(coverage, batch.coverage);
@@ -300,7 +306,16 @@ export async function search(suite: AnySuite, property: PropertyDef, target: Tar
   }
   if (found !== undefined) stopped = 'failure';
   const resumeRun = (found ? found.batch : nthBatch(plan, k)) * plan.batchSize;
-  return { seed: options.seed, runsDone, elapsedMs: Date.now() - started, stopped, coverage, resumeRun, ...(found ? { failure: found } : {}) };
+  return {
+    seed: options.seed,
+    runsDone,
+    elapsedMs: Date.now() - started,
+    stopped,
+    coverage,
+    resumeRun,
+    ...(found ? { failure: found } : {}),
+    ...(found && cut ? { cut } : {}),
+  };
 }
 
 /** Whether a failing case is preferred to the best so far (which comes from an earlier batch): strictly fewer operations. */
