@@ -186,7 +186,8 @@ const gpuName = (g: number) => (GPUS[g] as GpuInfo).name;
 const hex = (x: bigint) => '0x' + x.toString(16);
 const isAllocOp = (op: string) => op === 'memAlloc' || op === 'memAllocAndMapCpu';
 
-export const vaSpaceInvariants: readonly Invariant<VaSpaceState>[] = [
+/** What must hold after every step, and what a refused or failed call must (not) do. */
+const vaSpaceStateInvariants: readonly Invariant<VaSpaceState>[] = [
   // ----- registration -----
   {
     // 000, "uvm_va_space_register_gpu": "Make sure the gpu hasn't been already registered" -> NV_ERR_INVALID_DEVICE.
@@ -499,3 +500,179 @@ export const vaSpaceInvariants: readonly Invariant<VaSpaceState>[] = [
 ];
 
 const MEM_CALLS = new Set(['memMapCpu', 'memUnmapCpu', 'memMapGpu', 'memUnmapGpu', 'memUnmapGpuPhys', 'memFree']);
+
+// ----- what each successful call did (effect rules) -----
+
+/** The NVLink peer pairs of `g` whose other GPU is registered in `registered`: what enable_peers turns on. */
+function pairsWithRegisteredPeers(g: number, registered: number): number {
+  let bits = 0;
+  for (const [a, b] of NVLINK_PEER_PAIRS) {
+    if (a !== g && b !== g) continue;
+    const other = a === g ? b : a;
+    if (registered & gpuProcBit(other)) bits |= pairBit(a, b);
+  }
+  return bits;
+}
+
+/** Every peer pair `g` belongs to. */
+function pairsOf(g: number): number {
+  return NVLINK_PEER_PAIRS.filter(([a, b]) => a === g || b === g).reduce((m, [a, b]) => m | pairBit(a, b), 0);
+}
+
+/** Per-GPU counters of one GPU changed by `delta`, every other GPU's unchanged; the first difference, if any. */
+function perGpuChange(name: string, before: readonly (number | boolean)[], after: readonly (number | boolean)[], g: number, want: number | boolean): string | undefined {
+  for (let h = 0; h < GPU_COUNT; h++) {
+    const should = h === g ? want : before[h];
+    if (after[h] !== should) return `${name}[${gpuName(h)}] is ${String(after[h])}, not ${String(should)}`;
+  }
+  return undefined;
+}
+
+const bitOf = (g: number) => 1 << g;
+const json = (v: unknown) => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? '0x' + x.toString(16) : x));
+
+/** The registration-side effects of registerGpu / unregisterGpu on `g`, given the wanted registered mask. */
+function registrationEffect(before: VaSpaceState, after: VaSpaceState, g: number, registering: boolean): string | undefined {
+  const info = GPUS[g] as GpuInfo;
+  const sign = registering ? 1 : -1;
+  const want = registering ? before.registered | gpuProcBit(g) : before.registered & ~gpuProcBit(g);
+  if (after.registered !== want) return `registered_gpus is ${formatMask(after.registered)}, not ${formatMask(want)}`;
+  return (
+    perGpuChange('references', before.gpuRetained, after.gpuRetained, g, (before.gpuRetained[g] ?? 0) + sign) ??
+    perGpuChange('access-counter enablements', before.accessCounterRefs, after.accessCounterRefs, g, (before.accessCounterRefs[g] ?? 0) + (info.accessCountersRequired ? sign : 0)) ??
+    perGpuChange('gpu_unregister_dma_buffer', before.unregisterDmaBuffer, after.unregisterDmaBuffer, g, registering && info.cc) ??
+    perGpuChange('buffers taken from the CC pool', before.ccPoolTaken, after.ccPoolTaken, g, (before.ccPoolTaken[g] ?? 0) + (info.cc ? sign : 0)) ??
+    perGpuChange('peers_to_release', before.peersToRelease, after.peersToRelease, g, registering) ??
+    (() => {
+      const peers = registering ? before.enabledPeers | pairsWithRegisteredPeers(g, before.registered) : before.enabledPeers & ~pairsOf(g);
+      if (after.enabledPeers !== peers) return `enabled_peers is 0x${after.enabledPeers.toString(16)}, not 0x${peers.toString(16)}`;
+      if (after.disallowNewRegisters !== before.disallowNewRegisters || after.mmAlive !== before.mmAlive) return 'the mm state changed';
+      return undefined;
+    })()
+  );
+}
+
+/** unregister_gpu's effect on the allocations: g's kernel and IOMMU mappings gone, everything else as it was. */
+function unmappedFromOnly(before: UvmMemSpace, after: UvmMemSpace, g: number): string | undefined {
+  for (const m of before.mems.values()) {
+    const now = after.mems.get(m.id);
+    if (now === undefined) return `m${m.id} was freed`;
+    const keep = m.dmaOwner === g ? ~0 : ~bitOf(g);
+    if (now.kernelMappedOn !== (m.kernelMappedOn & ~bitOf(g)) || now.mappedOnPhys !== (m.mappedOnPhys & keep) || now.cpuKernelMapped !== m.cpuKernelMapped)
+      return `m${m.id}: kernel-mapped on {${bitsOfMask(now.kernelMappedOn)}}, phys on {${bitsOfMask(now.mappedOnPhys)}}, expected only ${gpuName(g)} taken away from {${bitsOfMask(m.kernelMappedOn)}} / {${bitsOfMask(m.mappedOnPhys)}}`;
+  }
+  if (after.mems.size !== before.mems.size) return 'an allocation appeared';
+  for (let h = 0; h < GPU_COUNT; h++) {
+    if (h === g) continue;
+    if (json(after.gpuKernelPtes[h]) !== json(before.gpuKernelPtes[h]) || json(after.iommuMappings[h]) !== json(before.iommuMappings[h])) return `${gpuName(h)}'s mappings changed`;
+    if (after.mappedCpuPagesSize[h] !== before.mappedCpuPagesSize[h]) return `${gpuName(h)}'s mapped_cpu_pages_size changed`;
+  }
+  return json(after.cpuVmaps) === json(before.cpuVmaps) && after.dmaPagesFree === before.dmaPagesFree ? undefined : 'the CPU mappings or the DMA pages changed';
+}
+
+const bitsOfMask = (mask: number) => GPUS.map((_, g) => g).filter((g) => mask & bitOf(g)).map(gpuName).join(' ');
+
+/** The calls that name a GPU of the VA space, and the argument that names it. */
+const GPU_NAMING_CALLS: { readonly [op: string]: string } = {
+  unregisterGpu: 'gpu',
+  memAlloc: 'owner',
+  memAllocAndMapCpu: 'owner',
+  memMapGpu: 'gpu',
+  memUnmapGpu: 'gpu',
+  memUnmapGpuPhys: 'gpu',
+};
+
+/** What each call that succeeds did (and the refusal of a GPU the VA space does not have). */
+const vaSpaceEffectInvariants: readonly Invariant<VaSpaceState>[] = [
+  {
+    // 003, "va_space_create": a new VA space has only the CPU; 000, "mem_map_cpu_to_sysmem_kernel": whether the
+    // machine encrypts memory (g_uvm_global.sev_enabled) is what decides the protection of every later CPU mapping.
+    name: 'createStartsAnEmptyVaSpace',
+    source: `${S003} § va_space_create (uvm_kvmalloc_zero, only the CPU's bits); ${S000} § mem_map_cpu_to_sysmem_kernel (g_uvm_global.sev_enabled)`,
+    check: ({ op, after, result }) => {
+      if (op.op !== 'create') return undefined;
+      if (!result.ok) return after.created ? `create failed with ${result.error} but a VA space exists` : undefined;
+      if (!after.created) return 'create returned OK without a VA space';
+      if (!after.mmAlive || after.disallowNewRegisters) return 'a new VA space starts with its mm torn down';
+      if (after.registered !== 0) return `a new VA space has GPUs registered: ${formatMask(after.registered)}`;
+      if (after.mem.sevEnabled !== op.args['sevEnabled'])
+        return `the machine ${op.args['sevEnabled'] === true ? 'encrypts' : 'does not encrypt'} memory but the VA space records sev_enabled=${after.mem.sevEnabled}`;
+      if (after.mem.mems.size !== 0 || after.mem.dmaPagesFree !== after.mem.dmaPagesTotal) return 'a new VA space starts with allocations';
+      return undefined;
+    },
+  },
+  {
+    // 000, "uvm_va_space_register_gpu" (retain, counters, CC buffer, masks, enable_peers with registered NVLink peers)
+    // and uvm_va_space.c's uvm_va_space_unregister_gpu / unregister_gpu (the reverse, and the GPU's mappings of the
+    // VA space's allocations removed by uvm_va_range_unregister_gpu): exactly the named GPU comes or goes.
+    name: 'registrationCallsDoWhatTheyAsk',
+    source: `${S000} § uvm_va_space_register_gpu; uvm_va_space.c uvm_va_space_unregister_gpu, unregister_gpu; uvm_va_range.c uvm_va_range_unregister_gpu`,
+    check: ({ op, before, after, result }) => {
+      if (!result.ok || (op.op !== 'registerGpu' && op.op !== 'unregisterGpu')) return undefined;
+      const g = op.args['gpu'] as number;
+      const registering = op.op === 'registerGpu';
+      if (isRegistered(before, g) === registering) return `${op.op} of ${gpuName(g)} returned OK although it was ${registering ? 'already' : 'not'} registered`;
+      const error = registrationEffect(before, after, g, registering) ?? (registering ? (memFingerprint(after.mem) === memFingerprint(before.mem) ? undefined : 'the allocations changed') : unmappedFromOnly(before.mem, after.mem, g));
+      return error === undefined ? undefined : `${op.op} of ${gpuName(g)} returned OK but ${error}`;
+    },
+  },
+  {
+    // uvm_va_space_mm.c uvm_va_space_mm_shutdown, with 000's disallow_new_registers test in uvm_va_space_register_gpu:
+    // the teardown only stops new registrations; the GPUs already registered stay (and may be unregistered later).
+    name: 'mmShutdownOnlyClosesRegistration',
+    source: `${S000} § uvm_va_space_register_gpu (disallow_new_registers); uvm_va_space_mm.c uvm_va_space_mm_shutdown`,
+    check: ({ op, before, after, result }) => {
+      if (op.op !== 'mmShutdown' || !result.ok) return undefined;
+      if (!after.disallowNewRegisters || after.mmAlive) return 'mm shutdown returned with registrations still allowed or the mm alive';
+      const b = JSON.parse(registrationFingerprint(before)) as Record<string, unknown>;
+      const a = JSON.parse(registrationFingerprint(after)) as Record<string, unknown>;
+      const changed = Object.keys(b).filter((k) => k !== 'disallow' && JSON.stringify(b[k]) !== JSON.stringify(a[k]));
+      return changed.length === 0 ? undefined : `mm shutdown also changed: ${changed.join(', ')}`;
+    },
+  },
+  {
+    // 000, "uvm_mem_alloc" / "mem_alloc_sysmem_dma_chunks" (a new uvm_mem_t of UVM_ALIGN_UP(size, PAGE_SIZE) / PAGE_SIZE
+    // pages, dma_owner set, physically mapped on the owner only) and uvm_mem_alloc_sysmem_dma_and_map_cpu_kernel
+    // (then uvm_mem_map_cpu_kernel): what the new allocation is, and that nothing else changed.
+    name: 'allocationCallsDoWhatTheyAsk',
+    source: `${S000} § uvm_mem_alloc, mem_alloc_sysmem_dma_chunks, uvm_mem_alloc_sysmem_dma_and_map_cpu_kernel`,
+    check: ({ op, before, after, result }) => {
+      if (!isAllocOp(op.op) || !result.ok) return undefined;
+      const id = result.value as number;
+      const m = after.mem.mems.get(id);
+      if (m === undefined || before.mem.mems.has(id)) return `${op.op} returned m${String(id)}, which is not a new allocation`;
+      const owner = op.args['owner'] as number;
+      const size = op.args['size'] as bigint;
+      const chunks = (size + PAGE_SIZE - 1n) / PAGE_SIZE;
+      const mapCpu = op.op === 'memAllocAndMapCpu';
+      if (m.dmaOwner !== owner || m.size !== size || m.chunks !== chunks)
+        return `m${id} is ${hex(m.size)} B in ${m.chunks} pages owned by ${gpuName(m.dmaOwner)}; asked: ${hex(size)} B (${chunks} pages) for ${gpuName(owner)}`;
+      if (m.kernelMappedOn !== 0 || m.mappedOnPhys !== bitOf(owner)) return `m${id} starts mapped on {${bitsOfMask(m.kernelMappedOn)}} / phys {${bitsOfMask(m.mappedOnPhys)}}, not only physically on its owner`;
+      if (m.cpuKernelMapped !== mapCpu) return `m${id} is ${m.cpuKernelMapped ? '' : 'not '}mapped on the CPU after ${op.op}`;
+      if (after.mem.dmaPagesFree !== before.mem.dmaPagesFree - chunks) return `${before.mem.dmaPagesFree - after.mem.dmaPagesFree} DMA pages were taken for ${chunks}`;
+      for (const old of before.mem.mems.values()) if (json(after.mem.mems.get(old.id)) !== json(old)) return `${op.op} changed m${old.id}`;
+      return undefined;
+    },
+  },
+  {
+    // 000, "uvm_va_space_register_gpu" (registration is what puts a GPU in the VA space) and uvm_va_space.c
+    // uvm_va_space_unregister_gpu (NV_ERR_INVALID_DEVICE for a GPU it does not have); the model's allocation calls
+    // refuse a GPU outside the VA space the same way (README, choice 9). A GPU that is registered is never refused so.
+    name: 'callsNamingAnUnregisteredGpuAreRefused',
+    source: `${S000} § uvm_va_space_register_gpu (registered_gpus); uvm_va_space.c uvm_va_space_unregister_gpu (NV_ERR_INVALID_DEVICE)`,
+    check: ({ op, before, after, result }) => {
+      const arg = GPU_NAMING_CALLS[op.op];
+      if (arg === undefined) return undefined;
+      const g = op.args[arg] as number;
+      if (isRegistered(before, g)) {
+        if (isError(result, 'NV_ERR_INVALID_DEVICE')) return `${op.op} refused registered ${gpuName(g)} as an unknown device`;
+        if (op.op === 'unregisterGpu' && !result.ok) return `unregistering registered ${gpuName(g)} failed with ${result.error}`;
+        return undefined;
+      }
+      if (!isError(result, 'NV_ERR_INVALID_DEVICE')) return `${op.op} named ${gpuName(g)}, which is not registered, and returned ${result.ok ? 'OK' : result.error}, not NV_ERR_INVALID_DEVICE`;
+      return registrationFingerprint(after) === registrationFingerprint(before) ? undefined : `${op.op} refused ${gpuName(g)} but changed the VA space`;
+    },
+  },
+];
+
+export const vaSpaceInvariants: readonly Invariant<VaSpaceState>[] = [...vaSpaceStateInvariants, ...vaSpaceEffectInvariants];

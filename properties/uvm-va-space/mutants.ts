@@ -7,7 +7,7 @@ import type { Result } from '../../model/common/result.js';
 import { ok } from '../../model/common/result.js';
 import { wrapU64 } from '../../model/common/u64.js';
 import { bitsOf, PAGE_SIZE, UvmMemOps, type GpuIndex, type MemId, type MemOutcome, type UvmMemSpace } from '../../model/uvm-mem/sysmem.js';
-import { gpuProc, isRegistered, procBit, UvmVaSpaceModel, type VaSpaceState } from '../../model/uvm-va-space/index.js';
+import { GPU_COUNT, gpuProc, isRegistered, procBit, UvmVaSpaceModel, type VaSpaceState } from '../../model/uvm-va-space/index.js';
 import type { MutantDef } from '../harness/suite.js';
 
 // ----- registration -----
@@ -281,6 +281,49 @@ class FreeKeepsAllocation extends UvmVaSpaceModel {
   }
 }
 
+// ----- what a successful call did (effect rules) -----
+
+/** The VA space takes memory encryption as off whatever the machine says (sev_enabled read before it is set). */
+class CreateIgnoresSev extends UvmVaSpaceModel {
+  override create(s: VaSpaceState, _sevEnabled: boolean, faults: FaultPlan): Result {
+    return super.create(s, false, faults);
+  }
+}
+
+/** unregister_gpu unmaps the VA space's allocations from every GPU they are mapped on, not only the leaving one. */
+class UnregisterUnmapsOtherGpus extends UvmVaSpaceModel {
+  override unmapGpuFromAllocations(s: VaSpaceState, g: number): void {
+    super.unmapGpuFromAllocations(s, g);
+    for (const id of [...s.mem.mems.keys()]) {
+      const m = s.mem.mems.get(id);
+      if (m !== undefined) for (const other of bitsOf(m.mappedOnPhys)) this.mem.unmapGpuPhys(s.mem, id, other);
+    }
+  }
+}
+
+/** mm shutdown unregisters every GPU, as if the VA space were being destroyed. */
+class MmShutdownUnregistersGpus extends UvmVaSpaceModel {
+  override mmShutdown(s: VaSpaceState): Result {
+    for (let g = 0; g < GPU_COUNT; g++) if (isRegistered(s, g)) this.unregisterGpu(s, g);
+    return super.mmShutdown(s);
+  }
+}
+
+/** uvm_mem_alloc_sysmem_dma_and_map_cpu_kernel returns the allocation without its CPU mapping. */
+class AllocAndMapSkipsVmap extends UvmMemOps {
+  override allocAndMapCpuKernel(space: UvmMemSpace, owner: GpuIndex, size: bigint, faults: FaultPlan): MemOutcome {
+    return this.alloc(space, owner, size, 'default', faults);
+  }
+}
+
+/** The kernel unmap calls do not look the GPU up in the VA space: on a GPU it does not have they return OK. */
+class UnmapOnUnregisteredGpuSucceeds extends UvmVaSpaceModel {
+  override memUnmapGpu(s: VaSpaceState, id: MemId, g: GpuIndex): Result {
+    this.mem.unmapGpuKernel(s.mem, id, g);
+    return ok();
+  }
+}
+
 const mutant = (
   name: string,
   property: 'registration' | 'sysmemAllocation',
@@ -294,7 +337,7 @@ export const vaSpaceMutants: readonly MutantDef<VaSpaceState>[] = [
   mutant('skipDoubleRegistrationCheck', 'registration', 'doubleRegistrationIsRejected', 3, 'register_gpu does not test registered_gpus', SkipDoubleRegistrationCheck),
   mutant('coherenceComparedWithItself', 'registration', 'coherentAndNonCoherentNeverMix', 3, 'the coherence check compares the new GPU with itself', CoherenceComparedWithItself),
   mutant('registrationIgnoresTeardown', 'registration', 'noRegistrationAfterTeardown', 3, 'register_gpu does not test disallow_new_registers', RegistrationIgnoresTeardown),
-  mutant('mmShutdownLeavesRegistrationsOpen', 'registration', 'noRegistrationAfterTeardown', 3, 'mm shutdown does not set disallow_new_registers', MmShutdownLeavesRegistrationsOpen),
+  mutant('mmShutdownLeavesRegistrationsOpen', 'registration', 'mmShutdownOnlyClosesRegistration', 2, 'mm shutdown does not set disallow_new_registers', MmShutdownLeavesRegistrationsOpen),
   mutant('ccGpuKeepsSysmemAccess', 'registration', 'ccGpuNeverAccessesSysmem', 2, 'a CC GPU is given can_access to the CPU', CcGpuKeepsSysmemAccess),
   mutant('unregisterKeepsCcBuffer', 'registration', 'ccGpuHoldsItsUnregisterBuffer', 2, 'unregister_gpu does not free gpu_unregister_dma_buffer', UnregisterKeepsCcBuffer),
   mutant('maskAllocFailureKeepsCcBuffer', 'registration', 'failedRegistrationLeavesNoTrace', 2, 'a peers_to_release allocation failure keeps the CC buffer (goto done)', MaskAllocFailureKeepsCcBuffer),
@@ -320,4 +363,9 @@ export const vaSpaceMutants: readonly MutantDef<VaSpaceState>[] = [
   mutant('unmapGpuPhysKeepsIommu', 'sysmemAllocation', 'mappingCallsDoWhatTheyAsk', 6, 'uvm_mem_unmap_gpu_phys keeps the IOMMU mappings', UnmapGpuPhysKeepsIommu),
   mutant('freeKeepsAllocation', 'sysmemAllocation', 'mappingCallsDoWhatTheyAsk', 4, 'uvm_mem_free returns without freeing', FreeKeepsAllocation),
   mutant('unregisterKeepsMemMappings', 'sysmemAllocation', 'noMappingOnUnregisteredGpu', 6, 'unregister_gpu leaves the allocations mapped on the GPU', UnregisterKeepsMemMappings),
+  mutant('createIgnoresSev', 'sysmemAllocation', 'createStartsAnEmptyVaSpace', 1, 'the VA space takes memory encryption as off on an SEV machine', CreateIgnoresSev),
+  mutant('unregisterUnmapsOtherGpus', 'sysmemAllocation', 'registrationCallsDoWhatTheyAsk', 7, 'unregister_gpu unmaps the allocations from every GPU, not only the leaving one', UnregisterUnmapsOtherGpus),
+  mutant('mmShutdownUnregistersGpus', 'registration', 'mmShutdownOnlyClosesRegistration', 3, 'mm shutdown unregisters every GPU', MmShutdownUnregistersGpus),
+  mutant('allocAndMapSkipsVmap', 'sysmemAllocation', 'allocationCallsDoWhatTheyAsk', 3, 'alloc-and-map-on-the-CPU returns the allocation unmapped', withMemOps(AllocAndMapSkipsVmap)),
+  mutant('unmapOnUnregisteredGpuSucceeds', 'sysmemAllocation', 'callsNamingAnUnregisteredGpuAreRefused', 4, 'uvm_mem_unmap_gpu_kernel on a GPU outside the VA space returns OK', UnmapOnUnregisteredGpuSucceeds),
 ];
