@@ -24,7 +24,7 @@ import { FORMAT, save, type Counterexample } from '../properties/harness/store.j
 import { defaultVersion, hasVersion, versionNames } from '../properties/harness/targets.js';
 import type { PropertyDef } from '../properties/harness/suite.js';
 import { formatTrace } from '../properties/harness/trace.js';
-import { EXIT, main, parseInteger, resolveProperty, resolveSuite, usageError } from './cli.js';
+import { checkOutDir, EXIT, main, parseInteger, resolveProperty, resolveSuite, usageError } from './cli.js';
 
 const HELP = `usage: npm run conform -- --subsystem S --impl "<command>" [options]
 
@@ -86,6 +86,7 @@ await main(async () => {
   const runs = parseInteger('runs', values.runs, 1);
   const timeSeconds = parseInteger('time', values.time, 1);
   const timeoutMs = parseInteger('timeout', values.timeout, 1);
+  checkOutDir(values.out); // before any search: a bad --out must not lose what the search finds
   const seedArg = values.seed === undefined ? undefined : Number(values.seed);
   if (seedArg !== undefined && !Number.isSafeInteger(seedArg)) usageError(`--seed takes an integer, not "${values.seed}"`);
   const known = [...CONFORMANCE_INVARIANTS, ...suite.spec.invariants.map((i) => i.name)];
