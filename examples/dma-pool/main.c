@@ -2,7 +2,7 @@
  * The DMA staging-buffer pool (pool.c) behind the conformance protocol: each request is one pool call, each
  * answer its result and the pool's observable state in the specification's JSON shape (docs/conformance.md).
  * Buffers are named by creation order and handles are slots into the held list, as in the specification.
- * The port is sequential: the specification's concurrent operations (startAlloc, startFree, step, which
+ * It follows specification version uvm-575 (550-575: 4 KiB DMA pages). The port is sequential: the specification's concurrent operations (startAlloc, startFree, step, which
  * interleave calls from several channels) are answered unsupported.
  */
 #include <stdio.h>
@@ -37,7 +37,9 @@ static void write_state(struct out *out)
 		out_printf(out, b->alloc ? "%d" : "null", b->alloc ? b->alloc->id : 0);
 		out_printf(out, ",\"authTag\":");
 		out_printf(out, b->auth_tag ? "%d" : "null", b->auth_tag ? b->auth_tag->id : 0);
-		out_printf(out, ",\"trackerPending\":%s,\"encryptedPageMask\":\"0x", b->tracker_pending ? "true" : "false");
+		out_printf(out, ",\"trackerInitialized\":%s,\"trackerPending\":%s,\"trackerPendingElsewhere\":%s,\"encryptedPageMask\":\"0x",
+			   b->tracker_initialized ? "true" : "false", b->tracker_pending ? "true" : "false",
+			   b->tracker_pending_elsewhere ? "true" : "false");
 		while (top > 0 && b->encrypted_page_mask[top] == 0)
 			top--;
 		out_printf(out, "%llx", (unsigned long long)b->encrypted_page_mask[top]);
@@ -83,7 +85,10 @@ static void apply(const char *op, const struct json *args, struct out *out)
 			value = buffer->id;
 	} else if (strcmp(op, "free") == 0 && pool.held.count > 0 && json_int(json_get(args, "slot"), &n) &&
 		   json_bool(json_get(args, "withTracker"), &flag)) {
-		pool_free(&pool, held_at(n), flag);
+		bool other_gpus = false;
+
+		json_bool(json_get(args, "otherGpus"), &other_gpus);
+		pool_free(&pool, held_at(n), flag, other_gpus);
 	} else if (strcmp(op, "encrypt") == 0 && pool.held.count > 0 && json_int(json_get(args, "slot"), &n)) {
 		long long page = 0;
 		json_int(json_get(args, "page"), &page);

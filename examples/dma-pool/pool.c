@@ -184,6 +184,7 @@ static nv_status dma_buffer_create(struct dma_pool *pool, struct fault_plan *fau
 	if (!buffer)
 		abort();
 	buffer->id = pool->next_buffer_id++;
+	buffer->tracker_initialized = true; /* uvm_tracker_init */
 	for (tail = &pool->buffers; *tail; tail = &(*tail)->next)
 		;
 	*tail = buffer;
@@ -262,11 +263,13 @@ nv_status pool_init(struct dma_pool *pool, size_t count, struct fault_plan *faul
 }
 
 /* uvm_conf_computing_dma_buffer_free: the caller's tracker (if any) is merged; the buffer goes to the tail */
-void pool_free(struct dma_pool *pool, struct dma_buffer *buffer, bool with_tracker)
+void pool_free(struct dma_pool *pool, struct dma_buffer *buffer, bool with_tracker, bool other_gpus)
 {
 	list_remove(&pool->held, buffer);
 	if (with_tracker) {
 		buffer->tracker_pending = true;
+		if (other_gpus)
+			buffer->tracker_pending_elsewhere = true;
 #ifdef BUG_FREE_RETURNS_TWICE
 		/* Put the buffer back as soon as its tracker is recorded ... */
 		list_push(&pool->free, buffer);
@@ -274,6 +277,39 @@ void pool_free(struct dma_pool *pool, struct dma_buffer *buffer, bool with_track
 	}
 	/* ... and (again, in the buggy variant) on the common path. */
 	list_push(&pool->free, buffer);
+}
+
+/* A wait that fails on the global error clears the tracker (uvm_tracker_clear). */
+static nv_status tracker_failed(struct dma_buffer *buffer)
+{
+	buffer->tracker_pending = false;
+	buffer->tracker_pending_elsewhere = false;
+	return NV_ERR_RC_ERROR;
+}
+
+/*
+ * The tracker steps of alloc (uvm_tracker.c): uvm_tracker_wait_for_other_gpus waits only for other GPUs' entries and
+ * fails only while one is unfinished; uvm_tracker_add_tracker_safe has nothing to do for an empty tracker and answers
+ * out-of-memory (uvm_tracker_reserve, tried twice) by waiting; uvm_tracker_wait fails only while work is unfinished.
+ */
+static nv_status wait_for_buffer(struct dma_buffer *buffer, bool out_tracker, struct fault_plan *faults)
+{
+	if (buffer->tracker_pending_elsewhere) {
+		if (fault_fails(faults)) /* uvm_tracker_wait_for_other_gpus */
+			return tracker_failed(buffer);
+		buffer->tracker_pending_elsewhere = false;
+	}
+	if (!buffer->tracker_pending)
+		return NV_OK;
+	/* uvm_tracker_reserve, then again after uvm_tracker_remove_completed */
+	if (out_tracker && !(fault_fails(faults) && fault_fails(faults))) {
+		buffer->tracker_pending = false; /* the caller's out_tracker now orders against it */
+		return NV_OK;
+	}
+	if (fault_fails(faults)) /* uvm_tracker_wait */
+		return tracker_failed(buffer);
+	buffer->tracker_pending = false;
+	return NV_OK;
 }
 
 /* uvm_conf_computing_dma_buffer_alloc */
@@ -289,20 +325,13 @@ nv_status pool_alloc(struct dma_pool *pool, bool out_tracker, struct fault_plan 
 	}
 	buffer = list_pop_head(&pool->free);
 
-	if (fault_fails(faults)) /* uvm_tracker_wait_for_other_gpus */
-		status = NV_ERR_RC_ERROR;
-	else if (out_tracker)
-		status = fault_fails(faults) ? NV_ERR_NO_MEMORY : NV_OK; /* uvm_tracker_add_tracker_safe */
-	else
-		status = fault_fails(faults) ? NV_ERR_RC_ERROR : NV_OK; /* uvm_tracker_wait */
+	status = wait_for_buffer(buffer, out_tracker, faults);
 	if (status != NV_OK) {
-		/* error: uvm_tracker_deinit, then back to the pool, not to the caller */
-		buffer->tracker_pending = false;
+		/* error: the tracker stays initialised (the failed wait emptied it); back to the pool, not to the caller */
+		buffer->tracker_initialized = true;
 		list_push(&pool->free, buffer);
 		return status;
 	}
-	/* waited for, or the caller's out_tracker now orders against it */
-	buffer->tracker_pending = false;
 	memset(buffer->encrypted_page_mask, 0, sizeof(buffer->encrypted_page_mask));
 	list_push(&pool->held, buffer);
 	*out = buffer;
@@ -317,8 +346,10 @@ void pool_encrypt(struct dma_buffer *buffer, size_t page)
 /* uvm_conf_computing_dma_buffer_pool_sync: wait for every free buffer's tracker */
 void pool_sync(struct dma_pool *pool)
 {
-	for (size_t i = 0; i < pool->free.count; i++)
+	for (size_t i = 0; i < pool->free.count; i++) {
 		pool->free.items[i]->tracker_pending = false;
+		pool->free.items[i]->tracker_pending_elsewhere = false;
+	}
 }
 
 /* conf_computing_dma_buffer_pool_deinit: destroy every free buffer, counting each down */

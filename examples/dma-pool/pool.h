@@ -2,7 +2,9 @@
  * A userspace port of the UVM Confidential-Computing DMA staging-buffer pool (uvm_conf_computing.c) and the
  * sysmem DMA allocations it is built from (uvm_mem.c), written from the source document
  * ../shared/seeds/000_e4d5058719a42ede.txt. The allocator calls that can fail ask a fault plan, in the same
- * order as the specification (model/dma-pool), so the suite can fail any one of them.
+ * order as the specification (model/dma-pool), so the suite can fail any one of them. It follows specification
+ * version uvm-575 (open-gpu-kernel-modules 550-575: the staging buffer is 512 DMA pages of 4 KiB):
+ * npm run conform -- --subsystem dma-pool --spec-version uvm-575 --impl examples/build/dma-pool
  */
 #ifndef GPUMEM_DMA_POOL_H
 #define GPUMEM_DMA_POOL_H
@@ -44,7 +46,9 @@ struct dma_buffer {
 	int id;
 	struct uvm_mem *alloc;
 	struct uvm_mem *auth_tag;
-	bool tracker_pending;
+	bool tracker_initialized;      /* uvm_tracker_init'ed and not deinitialised */
+	bool tracker_pending;          /* unfinished work on the DMA owner GPU */
+	bool tracker_pending_elsewhere; /* unfinished work on other GPUs */
 	uint64_t encrypted_page_mask[PAGES_PER_BUFFER / 64];
 	struct dma_buffer *next; /* every buffer that exists, in the order made */
 };
@@ -68,7 +72,7 @@ void pool_setup(struct dma_pool *pool);
 void pool_teardown(struct dma_pool *pool);
 nv_status pool_init(struct dma_pool *pool, size_t count, struct fault_plan *faults);
 nv_status pool_alloc(struct dma_pool *pool, bool out_tracker, struct fault_plan *faults, struct dma_buffer **out);
-void pool_free(struct dma_pool *pool, struct dma_buffer *buffer, bool with_tracker);
+void pool_free(struct dma_pool *pool, struct dma_buffer *buffer, bool with_tracker, bool other_gpus);
 void pool_encrypt(struct dma_buffer *buffer, size_t page);
 void pool_sync(struct dma_pool *pool);
 void pool_deinit(struct dma_pool *pool);

@@ -12,7 +12,18 @@ import { findSuite } from '../harness/registry.js';
 import { replay } from '../harness/replay.js';
 import { seedFromEnvironment } from '../harness/seed.js';
 import { FORMAT, load, save } from '../harness/store.js';
-import { buildExamples, conformance, isOneMinimal, ROOT, searchOn, type Conformance } from './helpers.js';
+import type { PropertyDef } from '../harness/suite.js';
+import { buildExamples, isOneMinimal, ROOT, searchOn, type Conformance } from './helpers.js';
+
+/** The C port follows specification version uvm-575 (550-575: the staging buffer is 512 DMA pages of 4 KiB). */
+const VERSION = 'uvm-575';
+const poolSuite = () => findSuite('dma-pool') as NonNullable<ReturnType<typeof findSuite>>;
+
+function conformance(command: string): Conformance {
+  const impl = new ProcessImplementation(command, { timeoutMs: 5000 });
+  const target = conformanceTarget(poolSuite(), impl, command.split('/').pop() ?? command, VERSION);
+  return { impl, target, property: target.suite.properties[0] as PropertyDef };
+}
 
 const seed = seedFromEnvironment();
 let good: Conformance;
@@ -23,8 +34,8 @@ const out = mkdtempSync(join(tmpdir(), 'gpumem-dma-pool-c-'));
 beforeAll(() => {
   const [goodPath, badPath] = buildExamples('dma-pool', 'dma-pool-free-twice');
   buggyPath = badPath as string;
-  good = conformance('dma-pool', goodPath as string);
-  buggy = conformance('dma-pool', buggyPath);
+  good = conformance(goodPath as string);
+  buggy = conformance(buggyPath);
 }, 120_000);
 afterAll(() => {
   good?.impl.close();
@@ -69,7 +80,8 @@ describe(`dma-pool in C (seed ${seed})`, () => {
     expect(ce.target).toBe('impl:dma-pool-free-twice');
     const impl = new ProcessImplementation(buggyPath);
     try {
-      const again = replay(ce, conformanceTarget(findSuite('dma-pool') as NonNullable<ReturnType<typeof findSuite>>, impl, 'dma-pool-free-twice'), true, ['implementationMemorySafe']);
+      expect(ce.specVersion).toBe(VERSION);
+      const again = replay(ce, conformanceTarget(poolSuite(), impl, 'dma-pool-free-twice', VERSION), true, ['implementationMemorySafe']);
       expect(again.run.violation?.invariant).toBe('implementationMemorySafe');
       expect(impl.lastFailureDetail).toMatch(/ERROR: AddressSanitizer: heap-use-after-free/);
     } finally {
