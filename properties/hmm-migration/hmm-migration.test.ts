@@ -20,6 +20,13 @@ function run(ops: Operation[]): string[] {
   return out.steps.map((s) => (s.skipped ? 'skipped' : s.result?.ok ? `OK ${String(s.result.value ?? '')}`.trim() : (s.result?.error ?? 'threw')));
 }
 
+/** The description of the first page in the state after the last step (e.g. `p0@dev c0[0]=0xa0 ro`). */
+function firstPageAfter(ops: Operation[]): string {
+  const out = execute(hmmMigrationSpec, hmmMigrationSpec.createModel(), ops, { trace: true });
+  expect(out.violation, formatTrace(out)).toBeUndefined();
+  return (out.steps.at(-1)?.state ?? '').split(' | ')[0] ?? '';
+}
+
 describe('hmm-migration: maquire argument checks at the boundaries', () => {
   it.each([
     ['a range ending exactly at 2^64 (its end wraps to 0)', TOP - PAGE_SIZE, PAGE_SIZE, 0x10, '-ENOMEM'],
@@ -83,5 +90,62 @@ describe('hmm-migration: examples', () => {
       op('evict', { chunk: 0 }), // no chunk left: skipped
     ]);
     expect(steps).toEqual(['OK 2', 'OK', 'OK', 'OK 2', 'OK 5', 'SIGSEGV', 'skipped']);
+  });
+
+  it('protect takes effect on a device-private page: every store is refused there and nothing moves', () => {
+    const ops = [
+      op('migrateToDevice', { first: 0, count: 1, faults: [] }),
+      op('protect', { page: 0, writable: false }),
+      op('cpuWrite', { page: 0, value: 9, faults: [] }), // SIGSEGV before any fault-back
+      op('gpuWrite', { gpu: 0, page: 0, value: 9, faults: [] }), // the owning GPU, on its own memory
+      op('gpuWrite', { gpu: 1, page: 0, value: 9, faults: [] }),
+    ];
+    expect(run(ops)).toEqual(['OK 1', 'OK', 'SIGSEGV', '-EPERM', '-EPERM']);
+    expect(firstPageAfter(ops)).toBe('p0@dev c0[0]=0xa0 ro');
+    const writable = [...ops, op('protect', { page: 0, writable: true }), op('gpuWrite', { gpu: 0, page: 0, value: 9, faults: [] })];
+    expect(run(writable).slice(-2)).toEqual(['OK', 'OK']);
+    expect(firstPageAfter(writable)).toBe('p0@dev c0[0]=0x09 rw {g0:0x09}');
+  });
+
+  it('a read-only page stays read-only on its way to the device and back, by migrate_vma and by a fault', () => {
+    const ops = [
+      op('protect', { page: 0, writable: false }),
+      op('migrateToDevice', { first: 0, count: 1, faults: [] }),
+      op('cpuRead', { page: 0, faults: [] }), // faulted back
+      op('cpuWrite', { page: 0, value: 9, faults: [] }),
+      op('migrateToDevice', { first: 0, count: 1, faults: [] }),
+      op('migrateToSystem', { first: 0, count: 1, faults: [] }),
+    ];
+    expect(run(ops)).toEqual(['OK', 'OK 1', 'OK 160', 'SIGSEGV', 'OK 1', 'OK 1']);
+    expect(firstPageAfter(ops)).toMatch(/^p0@sys#\d+=0xa0 ro$/);
+  });
+
+  it('GPU 1 has a device page faulted back: -EFAULT when allocation fails, -EBUSY when it cannot be isolated', () => {
+    const ops = [
+      op('migrateToDevice', { first: 0, count: 1, faults: [] }),
+      op('gpuRead', { gpu: 1, page: 0, faults: [1] }), // alloc_page_vma fails
+      op('gpuRead', { gpu: 1, page: 0, faults: [0] }), // migrate_vma_unmap fails
+      op('gpuRead', { gpu: 0, page: 0, faults: [] }), // the owner reads it in place
+    ];
+    expect(run(ops)).toEqual(['OK 1', '-EFAULT', '-EBUSY', 'OK 160']);
+    expect(firstPageAfter(ops)).toBe('p0@dev c0[0]=0xa0 rw {g0:0xa0}');
+    const back = [...ops, op('gpuRead', { gpu: 1, page: 0, faults: [] })];
+    expect(run(back).at(-1)).toBe('OK 160');
+    expect(firstPageAfter(back)).toMatch(/^p0@sys#\d+=0xa0 rw \{g0:0xa0 g1:0xa0\}$/);
+  });
+
+  it('an allocation failure part way back to system memory is -ENOMEM and moves nothing', () => {
+    // Two pages collected: steps 0-1 unmap, 2-3 allocate; step 3 is p1's allocation, after p0 got its page.
+    expect(run([op('migrateToDevice', { first: 0, count: 2, faults: [] }), op('migrateToSystem', { first: 0, count: 2, faults: [3] })])).toEqual(['OK 2', '-ENOMEM']);
+  });
+
+  it('a device page freed by migration is used again; a full device takes no more', () => {
+    const steps = run([
+      op('migrateToDevice', { first: 0, count: 4, faults: [] }),
+      op('migrateToSystem', { first: 0, count: 1, faults: [] }), // frees c0[0]
+      op('migrateToDevice', { first: 4, count: 1, faults: [] }),
+      op('migrateToDevice', { first: 0, count: 1, faults: [] }), // the device is full
+    ]);
+    expect(steps).toEqual(['OK 4', 'OK 1', 'OK 1', 'OK 0']);
   });
 });
