@@ -151,7 +151,7 @@ async function run(argv: string[]): Promise<number> {
     if (passed.some((a) => a === `--${forbidden}` || a.startsWith(`--${forbidden}=`))) throw new Usage(`--${forbidden} is chosen by npm run upstream conform; leave it out`);
   const version = passed.some((a) => a === '--spec-version' || a.startsWith('--spec-version=')) ? [] : ['--spec-version', detected.specVersion];
   const name = passed.some((a) => a === '--name' || a.startsWith('--name=')) ? [] : ['--name', `upstream-${target.name}`];
-  const conformArgs = ['--impl', shellQuote(exe), '--subsystem', target.subsystem, ...version, ...name, ...passed];
+  const conformArgs = ['--impl', shellQuote(exe), '--subsystem', target.subsystem, ...version, ...name, ...(target.conformArgs ?? []), ...passed];
   process.stderr.write(`  npm run conform -- ${conformArgs.join(' ')}\n`);
   return runConform(conformArgs);
 }

@@ -38,4 +38,6 @@ export interface UpstreamTarget {
   detectVersion(tree: string): DetectedVersion;
   /** Compiles the upstream files unmodified with the shims, -fsanitize=address,undefined, into outDir; returns the executable path. UpstreamError (file, symbol, tree) on a missing file, compile error or missing symbol. */
   build(tree: string, outDir: string): string;
+  /** Options `npm run upstream -- conform` adds to `npm run conform` for this target (e.g. a parameter upstream fixes: `--fix init.count=32`). */
+  readonly conformArgs?: readonly string[];
 }
