@@ -5,7 +5,15 @@
 // sanitizer report, a crash, a hang or a malformed answer is a violation, shrunk across the process boundary,
 // saved with target impl:<name>, and replayable with `npm run replay -- <file> --impl "<command>"`.
 // Exit 0 conforms, 1 violation found, 2 usage error or an implementation that does not start, 130 interrupted.
+//
+// The search runs on a worker thread: talking to the implementation blocks the thread that does it (one
+// synchronous round trip per operation), and a blocked thread cannot take a signal. The main thread only waits
+// for the worker and takes signals: Ctrl-C (SIGINT) stops the search within one request (nothing more is sent,
+// what was found is saved, the table is printed, exit 130); a second Ctrl-C, or SIGTERM, ends the process at
+// once. The implementation and everything it started are killed on every way out (process-worker.mjs).
 
+import { writeSync } from 'node:fs';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { parseArgs } from 'node:util';
 import type { Operation } from '../model/common/values.js';
 import {
@@ -47,6 +55,24 @@ const HELP = `usage: npm run conform -- --subsystem S --impl "<command>" [option
 Exit status: 0 conforms, 1 a violation was found (printed and saved), 2 usage error or the implementation
 does not start, 130 interrupted.`;
 
+/**
+ * Writes at once, from the worker thread too: its process.stdout and process.stderr are forwarded to the main
+ * thread only when its event loop turns, which a search against a slow implementation may not do for minutes.
+ */
+function writeNow(fd: 1 | 2, text: string): void {
+  const bytes = Buffer.from(text);
+  for (let at = 0; at < bytes.length; ) {
+    try {
+      at += writeSync(fd, bytes, at);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE') return; // the reader went away (`| head`): nothing more to show
+      if (code !== 'EAGAIN') throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5); // a full pipe: wait for the reader
+    }
+  }
+}
+
 /** The same operation lists with every fault list emptied. */
 function withoutFaults(property: PropertyDef): PropertyDef {
   const strip = (ops: Operation[]): Operation[] =>
@@ -54,8 +80,9 @@ function withoutFaults(property: PropertyDef): PropertyDef {
   return { ...property, operations: property.operations.map(strip) };
 }
 
-await main(async () => {
+async function conform(args: string[], stopFlag: Int32Array): Promise<number> {
   const { values } = parseArgs({
+    args,
     options: {
       subsystem: { type: 'string' },
       impl: { type: 'string' },
@@ -74,10 +101,10 @@ await main(async () => {
     },
   });
   if (values.help) {
-    console.log(HELP);
+    writeNow(1, HELP + '\n');
     return EXIT.ok;
   }
-  const human = (line: string) => (values.json ? process.stderr : process.stdout).write(line + '\n');
+  const human = (line: string) => writeNow(values.json ? 2 : 1, line + '\n');
   if (values.subsystem === undefined) usageError('--subsystem is required');
   if (values.impl === undefined) usageError('--impl "<command>" is required');
   const suite = resolveSuite(values.subsystem);
@@ -104,29 +131,27 @@ await main(async () => {
     impl.handshake?.(suite.spec.name);
   } catch (error) {
     const detail = error instanceof ImplementationFailure && error.detail ? `\n${error.detail.trimEnd()}` : '';
-    process.stderr.write(`error: the implementation does not start: ${(error as Error).message}${detail}\n`);
+    writeNow(2, `error: the implementation does not start: ${(error as Error).message}${detail}\n`);
     return EXIT.usage;
   }
-  const target: ConformanceTarget = conformanceTarget(suite, impl, name, specVersion);
+  // Set by the main thread on Ctrl-C; read before every request and between batches.
+  const interruptedNow = () => Atomics.load(stopFlag, 0) !== 0;
+  let deadline = Infinity; // of the property being searched, with --time
+  const target: ConformanceTarget = conformanceTarget(suite, impl, name, specVersion, () => interruptedNow() || Date.now() >= deadline);
   human(`conformance of ${target.label} (${values.impl}) to ${suite.spec.name} version ${specVersion}${values['no-faults'] ? ', no faults injected' : ''}`);
 
   let interrupted = false;
-  const onSigint = () => {
-    if (interrupted) process.exit(EXIT.interrupted);
-    interrupted = true;
-    process.stderr.write('\ninterrupt: stopping after the current batch (Ctrl-C again to abort at once)\n');
-  };
-  process.on('SIGINT', onSigint);
-
   const results: { property: PropertyDef; outcome: SearchOutcome; file?: string; error?: string }[] = [];
   for (const original of properties) {
-    if (interrupted) break;
+    if (interruptedNow()) break;
     const wrapped = target.suite.properties.find((p) => p.name === original.name) as PropertyDef;
     const property = values['no-faults'] ? withoutFaults(wrapped) : wrapped;
     const total = runs ?? (timeSeconds !== undefined ? Infinity : original.numRuns);
     const timeLimitMs = timeSeconds !== undefined ? (timeSeconds * 1000) / properties.length : undefined;
     human(`${suite.spec.name}/${property.name}: ${Number.isFinite(total) ? `${total} runs` : 'until time is up'} on ${target.label}`);
     let last = Date.now();
+    deadline = timeLimitMs !== undefined ? Date.now() + timeLimitMs : Infinity;
+    target.watch.violationSeen = false;
     let outcome: SearchOutcome;
     try {
       outcome = await search(target.suite, property, target, {
@@ -134,7 +159,7 @@ await main(async () => {
         runs: total,
         ...(timeLimitMs !== undefined ? { timeLimitMs } : {}),
         ...(invariants !== undefined ? { invariants } : {}),
-        shouldStop: () => interrupted,
+        shouldStop: () => (interrupted ||= interruptedNow()),
         onBatch: ({ runsDone, elapsedMs }) => {
           if (Date.now() - last < 5000) return;
           last = Date.now();
@@ -176,7 +201,7 @@ await main(async () => {
     }
     results.push({ property, outcome, ...(file !== undefined ? { file } : {}) });
   }
-  process.off('SIGINT', onSigint);
+  interrupted ||= interruptedNow();
   impl.close();
 
   const stats = impl.stats;
@@ -197,7 +222,7 @@ await main(async () => {
     if (unsupported.length > 0) human(`not implemented (answered unsupported, not compared): ${unsupported.map(([op, n]) => `${op} ×${n}`).join(', ')}`);
   }
   if (values.json) {
-    console.log(JSON.stringify({
+    writeNow(1, JSON.stringify({
       seed,
       target: target.label,
       results: results.map(({ property, outcome, file, error }) => ({
@@ -210,8 +235,40 @@ await main(async () => {
         ...(outcome.failure ? { violation: outcome.failure.violation, shrunkLength: outcome.failure.operations.length, file } : {}),
       })),
       adapter: stats ?? null,
-    }, null, 2));
+    }, null, 2) + '\n');
   }
   if (results.some((r) => r.outcome.failure !== undefined || r.error !== undefined)) return EXIT.violation;
   return interrupted ? EXIT.interrupted : EXIT.ok;
-});
+}
+
+if (isMainThread) {
+  // The supervisor: the worker runs conform(); this thread stays free to take signals.
+  const stopFlag = new Int32Array(new SharedArrayBuffer(4));
+  const boot = new URL('../properties/harness/worker-boot.mjs', import.meta.url);
+  const worker = new Worker(boot, { workerData: { entry: import.meta.url, args: process.argv.slice(2), stopFlag } });
+  let exitCode: number | undefined;
+  worker.on('message', (message: { exitCode?: number }) => (exitCode = message.exitCode));
+  worker.on('error', (error) => {
+    process.stderr.write(`internal error: ${error.stack ?? String(error)}\n`);
+    exitCode = EXIT.usage;
+  });
+  worker.on('exit', () => {
+    process.exitCode = exitCode ?? EXIT.usage;
+  });
+  /** Ends the process at once, by the signal's default action: the implementation goes with it (its guardian). */
+  const abort = (signal: 'SIGINT' | 'SIGTERM', why: string) => {
+    process.stderr.write(`\n${why}: aborted at once; nothing more is saved\n`);
+    process.removeAllListeners(signal);
+    process.kill(process.pid, signal);
+  };
+  process.on('SIGINT', () => {
+    if (Atomics.load(stopFlag, 0) !== 0) abort('SIGINT', 'second interrupt');
+    Atomics.store(stopFlag, 0, 1);
+    process.stderr.write('\ninterrupt: stopping within one request; what was found is saved (Ctrl-C again to abort at once)\n');
+  });
+  process.on('SIGTERM', () => abort('SIGTERM', 'terminated'));
+} else {
+  const { args, stopFlag } = workerData as { args: string[]; stopFlag: Int32Array };
+  await main(() => conform(args, stopFlag));
+  parentPort?.postMessage({ exitCode: process.exitCode ?? EXIT.ok });
+}

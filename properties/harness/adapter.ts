@@ -247,6 +247,8 @@ export interface ConformState<S> {
   down: boolean;
   /** The implementation does not implement the last operation (its result shown is the specification's). */
   unsupported?: boolean;
+  /** The last operation was not sent: the search was stopping (time up, or interrupted), nothing is compared. */
+  notSent?: boolean;
 }
 
 /** The result the interpreter records for an operation the implementation did not answer. */
@@ -259,6 +261,12 @@ export class ConformanceModel<S> implements Model<ConformState<S>> {
     private readonly spec: SubsystemSpec<S>,
     private readonly reference: Model<S>,
     private readonly impl: Implementation,
+    /**
+     * Asked before every request: once true (the time is up, or the search was interrupted), nothing more is sent
+     * and nothing compared, so the runs left in the search's current batch finish on the specification alone, at
+     * once, instead of one implementation round trip at a time.
+     */
+    private readonly stopping: () => boolean = () => false,
   ) {}
 
   initialState(): ConformState<S> {
@@ -277,7 +285,13 @@ export class ConformanceModel<S> implements Model<ConformState<S>> {
     st.answered = false;
     st.failure = undefined;
     st.unsupported = false;
+    st.notSent = false;
     if (st.down) return fail(NO_ANSWER);
+    if (this.stopping()) {
+      st.notSent = true;
+      st.impl = this.spec.snapshot(st.spec);
+      return specResult;
+    }
     try {
       if (!this.started) {
         this.started = true;
@@ -363,15 +377,28 @@ export function conformanceInvariants<S>(spec: SubsystemSpec<S>): Invariant<Conf
 }
 
 /** The subsystem's suite as run against an implementation: same properties and signatures, wrapped state. */
-export function conformanceSuite<S>(suite: SubsystemSuite<S>): SubsystemSuite<ConformState<S>> {
+export function conformanceSuite<S>(suite: SubsystemSuite<S>, onViolation?: () => void): SubsystemSuite<ConformState<S>> {
   const spec = suite.spec;
+  const invariants = conformanceInvariants(spec).map(
+    (inv): Invariant<ConformState<S>> =>
+      onViolation === undefined
+        ? inv
+        : {
+            ...inv,
+            check: (ctx) => {
+              const message = inv.check(ctx);
+              if (message !== undefined) onViolation();
+              return message;
+            },
+          },
+  );
   const wrapped: SubsystemSpec<ConformState<S>> = {
     name: spec.name,
     title: spec.title,
     versions: spec.versions,
     sources: spec.sources,
     signatures: spec.signatures,
-    invariants: conformanceInvariants(spec),
+    invariants,
     createModel: () => {
       throw new Error('a conformance suite runs through its target (conformanceTarget)');
     },
@@ -380,6 +407,7 @@ export function conformanceSuite<S>(suite: SubsystemSuite<S>): SubsystemSuite<Co
       if (st.failure !== undefined) return `implementation: no answer (${st.failure.kind})`;
       if (st.down) return 'implementation: down since an earlier step';
       if (st.unsupported) return `not implemented by the implementation (the specification's result is shown): ${spec.describe(st.spec)}`;
+      if (st.notSent) return `not sent to the implementation (the search was stopping): ${spec.describe(st.spec)}`;
       const impl = spec.describe(st.impl);
       const ref = spec.describe(st.spec);
       return impl === ref ? impl : `${impl}\n     specification: ${ref}`;
@@ -404,20 +432,36 @@ export function implementationName(command: string): string {
 export interface ConformanceTarget extends Target {
   readonly suite: AnySuite;
   readonly implementation: Implementation;
+  /**
+   * Whether an invariant has failed since the flag was last cleared: from then on `stopping` is not honoured, so a
+   * failing case found before the end is shrunk to the end (a shrink cut short would not fail again). Cleared by
+   * the caller at the start of each search.
+   */
+  readonly watch: { violationSeen: boolean };
 }
 
 /**
  * A target that runs the subsystem's specification (of `version`, the default when omitted) and `impl` side by
  * side; label `impl:<name>`.
  */
-export function conformanceTarget(suite: AnySuite, impl: Implementation, name: string, version = defaultVersion(suite)): ConformanceTarget {
+export function conformanceTarget(
+  suite: AnySuite,
+  impl: Implementation,
+  name: string,
+  version = defaultVersion(suite),
+  /** Once true, no more requests are sent (see ConformanceModel): the end of `--time`, an interrupt. */
+  stopping?: () => boolean,
+): ConformanceTarget {
   if (!hasVersion(suite, version)) throw new Error(`unknown specification version "${version}" of ${suite.spec.name} (known: ${versionNames(suite).join(', ')})`);
+  const watch = { violationSeen: false };
+  const stop = stopping === undefined ? undefined : () => !watch.violationSeen && stopping();
   return {
     label: `impl:${name}`,
     version,
-    suite: conformanceSuite(suite),
+    suite: conformanceSuite(suite, () => (watch.violationSeen = true)),
     implementation: impl,
-    createModel: () => new ConformanceModel(suite.spec, suite.spec.createModel(version), impl),
+    watch,
+    createModel: () => new ConformanceModel(suite.spec, suite.spec.createModel(version), impl, stop),
   };
 }
 

@@ -15,7 +15,6 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, constants, mkdtempSync, openSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
 import { Worker } from 'node:worker_threads';
 import type { Operation, Value } from '../../model/common/values.js';
 import { toJson } from '../../model/common/values.js';
@@ -23,8 +22,11 @@ import { type AdapterStats, type Implementation, ImplementationFailure, type Imp
 
 const MARK_EXIT = '\u0000gpumem:exit';
 const MARK_TIMEOUT = '\u0000gpumem:timeout';
-/** Longest answer line accepted; a longer one is reported as malformed rather than buffered forever. */
-const MAX_LINE = 4 * 1024 * 1024;
+/**
+ * Longest answer line accepted, in bytes (docs/conformance.md): a longer one is a protocol violation, reported as
+ * soon as that much has arrived without a newline, rather than buffered without end.
+ */
+export const MAX_LINE = 4 * 1024 * 1024;
 const PAYLOAD_BYTES = 1024 * 1024;
 /** How long the main thread waits for the worker's account of an exit (stderr included). */
 const STATUS_WAIT_MS = 10_000;
@@ -178,8 +180,10 @@ export class ProcessImplementation implements Implementation {
   private readonly inDrainFd: number;
   private readonly outDrainFd: number;
   private readonly chunk = Buffer.alloc(64 * 1024);
-  private decoder = new StringDecoder('utf8');
-  private buffered = '';
+  /** What the child wrote and was not consumed yet: bytes [head, tail) of `out` (grown by doubling up to MAX_LINE). */
+  private out = Buffer.alloc(64 * 1024);
+  private head = 0;
+  private tail = 0;
   private pid: number | undefined;
   private alive = false;
   private resetPending: string | undefined;
@@ -230,14 +234,13 @@ export class ProcessImplementation implements Implementation {
   private start(): void {
     this.drain(this.inDrainFd);
     this.drain(this.outDrainFd);
-    this.buffered = '';
-    this.decoder = new StringDecoder('utf8');
+    this.head = this.tail = 0;
     const env = { ...process.env };
     // Sanitizers: report and stop at the first error, unsymbolized (see symbolize); leak checks at exit are not
     // part of a run.
     env['ASAN_OPTIONS'] ??= 'detect_leaks=0:abort_on_error=0:halt_on_error=1:symbolize=0';
     env['UBSAN_OPTIONS'] ??= 'print_stacktrace=1:halt_on_error=1:symbolize=0';
-    const answer = this.call({ type: 'start', command: this.command, cwd: this.options.cwd, env, inPath: this.inPath, outPath: this.outPath, outFd: this.outFd }, STATUS_WAIT_MS);
+    const answer = this.call({ type: 'start', command: this.command, cwd: this.options.cwd, env, inPath: this.inPath, outPath: this.outPath }, STATUS_WAIT_MS);
     if (answer.kind !== 'spawned') throw new ImplementationFailure('crash', `cannot start ${quote(this.command)}${answer.kind === 'spawn-error' ? `: ${answer.message}` : ''}`);
     this.pid = answer.pid;
     running.add(answer.pid);
@@ -283,28 +286,55 @@ export class ProcessImplementation implements Implementation {
     }
   }
 
-  /** One complete line from the child's stdout, blocking; markers from the watcher come through here too. */
+  /**
+   * One complete line from the child's stdout, blocking; markers from the watcher come through here too. A line
+   * longer than MAX_LINE characters is a protocol violation as soon as that many have arrived without a newline
+   * (the child is killed, and what it still writes is drained at the next start).
+   */
   private readLine(during: string): string {
+    let scanned = this.head;
     for (;;) {
-      const nl = this.buffered.indexOf('\n');
-      if (nl >= 0) {
-        const line = this.buffered.slice(0, nl).replace(/\r$/, '');
-        this.buffered = this.buffered.slice(nl + 1);
+      const nl = this.out.subarray(0, this.tail).indexOf(10, scanned);
+      if (nl >= 0 && nl - this.head <= MAX_LINE) {
+        const line = this.out.toString('utf8', this.head, nl).replace(/\r$/, '');
+        this.head = nl + 1;
+        if (this.head === this.tail) this.head = this.tail = 0;
         return line;
       }
-      if (this.buffered.length > MAX_LINE) {
-        const start = this.buffered.slice(0, 200);
+      if (nl >= 0 || this.tail - this.head > MAX_LINE) {
+        // A marker from the watcher may sit behind the long line: what ended it does not change the verdict.
+        const start = this.out.toString('utf8', this.head, this.head + 200);
+        this.head = this.tail = 0;
         this.kill();
-        throw new ImplementationFailure('protocol', `an answer to ${during} longer than ${MAX_LINE} bytes without a newline: ${quote(start)}`);
+        throw new ImplementationFailure('protocol', `an answer to ${during} longer than ${MAX_LINE} bytes (the limit of one line): ${quote(start)}`);
       }
-      const n = readSync(this.outFd, this.chunk, 0, this.chunk.length, null);
-      this.buffered += this.decoder.write(this.chunk.subarray(0, n));
+      scanned = this.tail;
+      this.reserve(this.chunk.length);
+      const n = readSync(this.outFd, this.out, this.tail, this.out.length - this.tail, null);
+      this.tail += n;
     }
   }
 
+  /** Room for `bytes` more after `tail`: unconsumed bytes moved to the front, the buffer doubled when that is not enough. */
+  private reserve(bytes: number): void {
+    if (this.out.length - this.tail >= bytes) return;
+    const used = this.tail - this.head;
+    const next = used + bytes > this.out.length ? Buffer.alloc(Math.max(2 * this.out.length, used + bytes)) : this.out;
+    this.out.copy(next, 0, this.head, this.tail);
+    this.out = next;
+    this.head = 0;
+    this.tail = used;
+  }
+
+  /** The first line of what is buffered, for a message. */
+  private bufferedLine(): string {
+    const text = this.out.toString('utf8', this.head, Math.min(this.tail, this.head + 400));
+    return text.split('\n')[0] ?? '';
+  }
+
   private exchange(requests: string[], during: string): string[] {
-    if (this.buffered.length > 0) {
-      const extra = this.buffered.split('\n')[0] ?? '';
+    if (this.tail > this.head) {
+      const extra = this.bufferedLine();
       this.kill();
       throw new ImplementationFailure('protocol', `output nobody asked for, before ${during}: ${quote(extra)}`);
     }
@@ -332,7 +362,7 @@ export class ProcessImplementation implements Implementation {
 
   /** The child is gone (exited, or killed at its deadline): say how, from the watcher's account. */
   private failed(timedOut: boolean, during: string, lines: readonly string[], partial: string): never {
-    this.buffered = '';
+    this.head = this.tail = 0;
     const status = this.call({ type: 'status' }, STATUS_WAIT_MS);
     this.markDead();
     const stderr = symbolize(status.kind === 'status' ? status.stderr : '');

@@ -11,7 +11,7 @@
 // Plain JavaScript on purpose: a worker thread is loaded by Node itself, with no TypeScript loader.
 
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 
 const { control, data, deadline } = workerData; // Int32Array [flag, length, sanitizer], Uint8Array, Float64Array [deadline]
@@ -27,7 +27,7 @@ export const MARK_EXIT = '\u0000gpumem:exit';
 export const MARK_TIMEOUT = '\u0000gpumem:timeout';
 
 let child;
-let outFd; // the main thread's read/write descriptor of the child's stdout pipe, for markers
+let markFd; // a non-blocking write descriptor of the child's stdout pipe, for markers
 let exited; // { code, signal }
 let closed = false;
 let stderrTail = '';
@@ -44,34 +44,71 @@ function answer(payload) {
   Atomics.notify(control, 0);
 }
 
-function mark(line) {
+/**
+ * Writes a marker line into the child's stdout pipe, never blocking: when the pipe is full (the child wrote more
+ * than the main thread has read, an over-long line say), it tries again shortly, for as long as this child is the
+ * current one. A blocking write here would stop this thread for good, and with it every status answer and the
+ * process's exit.
+ */
+function mark(line, me = child) {
+  if (me !== child || markFd === undefined) return;
   try {
-    writeSync(outFd, line + '\n');
-  } catch {
-    // the main thread closed the pipe: it is not waiting
+    writeSync(markFd, line + '\n');
+  } catch (error) {
+    if (error && error.code === 'EAGAIN') setTimeout(() => mark(line, me), 5).unref();
+    // otherwise the pipe is gone: nobody waits on it
   }
 }
 
-function killGroup() {
-  if (child === undefined || exited !== undefined) return;
+/**
+ * Kills the child's whole process group: the shell, the program and whatever they started, also after the child
+ * itself has exited (what it started is left in its group; the group id stays valid while any member lives).
+ */
+function killGroup(pid = child?.pid) {
+  if (pid === undefined) return;
   try {
-    process.kill(-child.pid, 'SIGKILL'); // the whole process group: a shell and whatever it started
+    process.kill(-pid, 'SIGKILL');
   } catch {
-    try {
-      child.kill('SIGKILL');
-    } catch {
-      // already gone
+    if (child !== undefined && child.pid === pid && exited === undefined) {
+      try {
+        child.kill('SIGKILL');
+      } catch {
+        // already gone
+      }
     }
   }
 }
+
+/**
+ * The guardian: a small shell of its own (in its own process group, so no terminal signal or group kill reaches
+ * it) that is told the process group of the current child and kills that group when its stdin ends, which happens
+ * when this process ends in any way, a SIGKILL included. So no implementation outlives the suite.
+ */
+let guardian;
+function guard(pgid) {
+  try {
+    if (guardian === undefined) {
+      guardian = spawn('sh', ['-c', GUARDIAN], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+      guardian.on('error', () => {});
+      guardian.stdin.on('error', () => {});
+      guardian.unref();
+      guardian.stdin.unref?.();
+      if (guardian.stdin._handle && typeof guardian.stdin._handle.unref === 'function') guardian.stdin._handle.unref();
+    }
+    guardian.stdin.write(`${pgid}\n`);
+  } catch {
+    // no guardian: the exit hook of the main thread still kills the child on an ordinary exit
+  }
+}
+const GUARDIAN = "trap '' INT TERM HUP; g=0; while IFS= read -r line; do g=$line; done; [ \"$g\" != 0 ] && kill -KILL \"-$g\" 2>/dev/null; exit 0";
 
 function answerStatus() {
   statusWanted = false;
   answer({ kind: 'status', code: exited?.code ?? null, signal: exited?.signal ?? null, timedOut, stderr: stderrTail });
 }
 
-function start({ command, cwd, env, inPath, outPath, outFd: fd }) {
-  outFd = fd;
+function start({ command, cwd, env, inPath, outPath }) {
+  if (markFd === undefined) markFd = openSync(outPath, constants.O_WRONLY | constants.O_NONBLOCK); // the main thread holds a reader
   exited = undefined;
   closed = false;
   timedOut = false;
@@ -110,8 +147,14 @@ function start({ command, cwd, env, inPath, outPath, outFd: fd }) {
     }
   });
   child.on('exit', (code, signal) => {
+    try {
+      process.kill(-me.pid, 'SIGKILL'); // whatever the child started and left in its group goes with it
+    } catch {
+      // nothing left in the group
+    }
     if (me !== child) return;
     exited = { code, signal };
+    guard(0);
     mark(MARK_EXIT);
     // stderr may still be draining: give it a moment before answering a status request without it
     setTimeout(() => {
@@ -136,6 +179,7 @@ function start({ command, cwd, env, inPath, outPath, outFd: fd }) {
     mark(MARK_TIMEOUT);
   }, 20);
   ticker.unref();
+  guard(child.pid);
   answer({ kind: 'spawned', pid: child.pid });
 }
 
