@@ -276,6 +276,22 @@ class RevokedAccessNotDelivered extends XenPrimitivesModel {
   }
 }
 
+/** Steal answers every refusal with -EINVAL, as upstream steal_page() does, losing the reason the thread asks for. */
+class StealAnswersEveryRefusalWithEinval extends XenPrimitivesModel {
+  override steal(s: XenState, page: PageId, from: DomId, faults: FaultPlan): Result {
+    const result = super.steal(s, page, from, faults);
+    return !result.ok && (result.error === '-EPERM' || result.error === '-EBUSY') ? fail('-EINVAL') : result;
+  }
+}
+
+/** Steal is refused while any page at all is granted (the grant table is searched without the page). */
+class StealBusyWhileAnyPageIsGranted extends XenPrimitivesModel {
+  override stealBusyReason(s: XenState, page: PageId, from: DomId): string | undefined {
+    const g = s.grants[0];
+    return super.stealBusyReason(s, page, from) ?? (g === undefined ? undefined : `granted to d${g.grantee}`);
+  }
+}
+
 const mutant = mutantOf<XenState>('primitives');
 
 export const xenMutants: readonly MutantDef<XenState>[] = [
@@ -307,6 +323,8 @@ export const xenMutants: readonly MutantDef<XenState>[] = [
   mutant('revokeTakesEveryMappingOfThePage', 'revokeTakesOnlyTheFrontendsChain', 3, 'Revoke from one frontend takes the page from every frontend', RevokeTakesEveryMappingOfThePage),
   mutant('returnClearsTheFrontendsFaultRoutes', 'stealAndReturnMoveExactlyOnePage', 3, "Return clears the destination's fault routes of every page", ReturnClearsTheFrontendsFaultRoutes),
   mutant('returnBusyWhileAnyPageIsForeignMapped', 'refusalsMatchTheirCause', 2, 'Return is refused while any page is foreign-mapped', ReturnBusyWhileAnyPageIsForeignMapped),
+  mutant('stealAnswersEveryRefusalWithEinval', 'stealRefusedWhenUnsafe', 1, 'Steal refuses a page it may not take with -EINVAL whatever the reason', StealAnswersEveryRefusalWithEinval),
+  mutant('stealBusyWhileAnyPageIsGranted', 'stealRefusedWhenUnsafe', 2, 'Steal is refused while any page is granted', StealBusyWhileAnyPageIsGranted),
   mutant('revokedAccessNotDelivered', 'faultsAfterRevokeGoToTheBackend', 3, 'a revoked access faults but the backend never receives the IOREQ request', RevokedAccessNotDelivered),
   mutant('grantToOneselfAccepted', 'refusalsMatchTheirCause', 1, 'a domain can grant its page to itself', GrantToOneselfAccepted),
 ];
