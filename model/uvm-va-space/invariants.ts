@@ -582,8 +582,25 @@ const GPU_NAMING_CALLS: { readonly [op: string]: string } = {
   memUnmapGpuPhys: 'gpu',
 };
 
+/** The fallible step whose failure gives NV_ERR_OPERATING_SYSTEM (a DMA mapping error); every other gives NV_ERR_NO_MEMORY. */
+const IOMMU_MAP_SITE = 'uvm_parent_gpu_map_cpu_pages';
+
 /** What each call that succeeds did (and the refusal of a GPU the VA space does not have). */
 const vaSpaceEffectInvariants: readonly Invariant<VaSpaceState>[] = [
+  {
+    // 000: every fallible step of uvm_va_space_register_gpu, uvm_mem_alloc and the mapping calls returns its status
+    // to the caller (goto error / done with that status): allocations NV_ERR_NO_MEMORY; uvm_gpu.c's
+    // uvm_parent_gpu_map_cpu_pages NV_ERR_OPERATING_SYSTEM on a DMA mapping error. No failure is swallowed.
+    name: 'failureReportsTheFailedStep',
+    source: `${S000} § uvm_va_space_register_gpu (status of each step), mem_alloc_sysmem_dma_chunks (NV_ERR_NO_MEMORY); uvm_gpu.c uvm_parent_gpu_map_cpu_pages (NV_ERR_OPERATING_SYSTEM)`,
+    check: ({ op, result, faults }) => {
+      const failed = faults[faults.length - 1];
+      if (failed === undefined) return undefined;
+      if (result.ok) return `${op.op} returned OK although ${failed.site} failed`;
+      const expected = failed.site === IOMMU_MAP_SITE ? 'NV_ERR_OPERATING_SYSTEM' : 'NV_ERR_NO_MEMORY';
+      return result.error === expected ? undefined : `${op.op} failed with ${result.error}, but the step that ended it, ${failed.site}, gives ${expected}`;
+    },
+  },
   {
     // 003, "va_space_create": a new VA space has only the CPU; 000, "mem_map_cpu_to_sysmem_kernel": whether the
     // machine encrypts memory (g_uvm_global.sev_enabled) is what decides the protection of every later CPU mapping.

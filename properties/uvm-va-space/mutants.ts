@@ -324,6 +324,14 @@ class UnmapOnUnregisteredGpuSucceeds extends UvmVaSpaceModel {
   }
 }
 
+/** An IOMMU mapping error of sysmem_map_gpu_phys is reported as NV_ERR_NO_MEMORY instead of NV_ERR_OPERATING_SYSTEM. */
+class IommuFailureReportsNoMemory extends UvmMemOps {
+  override mapGpuPhys(space: UvmMemSpace, id: MemId, gpu: GpuIndex, faults: FaultPlan): string | undefined {
+    const error = super.mapGpuPhys(space, id, gpu, faults);
+    return error === 'NV_ERR_OPERATING_SYSTEM' ? 'NV_ERR_NO_MEMORY' : error;
+  }
+}
+
 const mutant = (
   name: string,
   property: 'registration' | 'sysmemAllocation',
@@ -367,5 +375,6 @@ export const vaSpaceMutants: readonly MutantDef<VaSpaceState>[] = [
   mutant('unregisterUnmapsOtherGpus', 'sysmemAllocation', 'registrationCallsDoWhatTheyAsk', 7, 'unregister_gpu unmaps the allocations from every GPU, not only the leaving one', UnregisterUnmapsOtherGpus),
   mutant('mmShutdownUnregistersGpus', 'registration', 'mmShutdownOnlyClosesRegistration', 3, 'mm shutdown unregisters every GPU', MmShutdownUnregistersGpus),
   mutant('allocAndMapSkipsVmap', 'sysmemAllocation', 'allocationCallsDoWhatTheyAsk', 3, 'alloc-and-map-on-the-CPU returns the allocation unmapped', withMemOps(AllocAndMapSkipsVmap)),
+  mutant('iommuFailureReportsNoMemory', 'sysmemAllocation', 'failureReportsTheFailedStep', 5, 'an IOMMU mapping error is reported as NV_ERR_NO_MEMORY', withMemOps(IommuFailureReportsNoMemory)),
   mutant('unmapOnUnregisteredGpuSucceeds', 'sysmemAllocation', 'callsNamingAnUnregisteredGpuAreRefused', 4, 'uvm_mem_unmap_gpu_kernel on a GPU outside the VA space returns OK', UnmapOnUnregisteredGpuSucceeds),
 ];

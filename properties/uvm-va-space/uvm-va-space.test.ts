@@ -109,3 +109,66 @@ describe('uvm-va-space: examples', () => {
     expect(state.mem.cpuVmaps).toEqual([]);
   });
 });
+
+describe('uvm-va-space: the machine, the preconditions and the failing steps', () => {
+  it('registering each GPU alone sets what the machine table of the README says', () => {
+    // gpu: [faultable, has_nvlink with the CPU, can access sysmem, CPU can access its memory, access-counter reference]
+    const table: readonly [boolean, boolean, boolean, boolean, number][] = [
+      [true, false, true, false, 0],
+      [true, true, true, false, 1],
+      [true, false, false, false, 0],
+      [true, true, true, true, 1],
+      [false, true, true, true, 0],
+    ];
+    table.forEach(([faultable, nvlink, sysmem, cpuAccess, counters], g) => {
+      const { state, results } = run([op('create', { sevEnabled: false, faults: [] }), op('registerGpu', { gpu: g, faults: [] })]);
+      expect(results[1], `gpu${g}`).toEqual({ ok: true });
+      const p = g + 1;
+      const bit = gpuProcBit(g);
+      expect([(state.faultable & bit) !== 0, (state.hasNvlink[p]! & 1) !== 0, (state.canAccess[p]! & 1) !== 0, (state.canAccess[0]! & bit) !== 0, state.accessCounterRefs[g]], `gpu${g}`).toEqual([
+        faultable,
+        nvlink,
+        sysmem,
+        cpuAccess,
+        counters,
+      ]);
+    });
+  });
+
+  it('coherent gpu4 is refused next to a non-coherent GPU; gpu3 and gpu4 enable their NVLink peer pair', () => {
+    const mixed = run([op('create', { sevEnabled: false, faults: [] }), op('registerGpu', { gpu: 0, faults: [] }), op('registerGpu', { gpu: 4, faults: [] })]);
+    expect(mixed.results[2]).toEqual({ ok: false, error: 'NV_ERR_INVALID_DEVICE' });
+    const pair = run([op('create', { sevEnabled: false, faults: [] }), op('registerGpu', { gpu: 3, faults: [] }), op('registerGpu', { gpu: 4, faults: [] })]);
+    expect(pair.results[2]).toEqual({ ok: true });
+    expect(pair.state.enabledPeers).not.toBe(0);
+    expect(pair.state.canAccess[4]! & gpuProcBit(4)).not.toBe(0);
+  });
+
+  it('nothing applies before create; a second mm shutdown and allocation calls without an allocation are not applied', () => {
+    const model = new UvmVaSpaceModel();
+    const fresh = model.initialState();
+    expect(model.precondition(fresh, op('registerGpu', { gpu: 0, faults: [] }))).toBe(false);
+    const { state } = run([op('create', { sevEnabled: false, faults: [] }), op('mmShutdown')]);
+    expect(model.precondition(state, op('mmShutdown'))).toBe(false);
+    for (const name of ['memMapCpu', 'memUnmapCpu', 'memMapGpu', 'memUnmapGpu', 'memUnmapGpuPhys', 'memFree']) expect(model.precondition(state, op(name, { slot: 0, gpu: 0, faults: [] })), name).toBe(false);
+  });
+
+  it('registering again a GPU that owns an allocation is refused by the kernel (NV_ERR_INVALID_DEVICE), not by the precondition', () => {
+    const { results } = run([
+      op('create', { sevEnabled: false, faults: [] }),
+      op('registerGpu', { gpu: 0, faults: [] }),
+      op('memAlloc', { owner: 0, size: PAGE_SIZE, pageSize: 'default', faults: [] }),
+      op('registerGpu', { gpu: 0, faults: [] }),
+    ]);
+    expect(results[3]).toEqual({ ok: false, error: 'NV_ERR_INVALID_DEVICE' });
+  });
+
+  it("each of create's four fallible steps fails it with NV_ERR_NO_MEMORY and leaves no VA space; a fifth index fails nothing", () => {
+    for (const k of [0, 1, 2, 3]) {
+      const { state, results } = run([op('create', { sevEnabled: false, faults: [k] })]);
+      expect(results[0], `step ${k}`).toEqual({ ok: false, error: 'NV_ERR_NO_MEMORY' });
+      expect(state.created).toBe(false);
+    }
+    expect(run([op('create', { sevEnabled: false, faults: [4] })]).results[0]).toEqual({ ok: true });
+  });
+});
