@@ -20,7 +20,7 @@ const COMMON = join(ROOT, 'examples', 'common');
 const OWN_SOURCES = [join(HERE, 'shim', 'kernel.c'), join(HERE, 'protocol.c'), join(COMMON, 'jsonl.c')];
 const OWN_HEADERS = [join(HERE, 'shim', 'include', 'gpumem_kernel.h'), join(HERE, 'shim', 'shim.h'), join(COMMON, 'jsonl.h')];
 const CFLAGS = [
-  '-std=gnu11', '-D_GNU_SOURCE', '-g', '-O1', '-fno-omit-frame-pointer',
+  '-std=gnu11', '-D_GNU_SOURCE', '-g', '-O2', '-fno-omit-frame-pointer',
   '-fsanitize=address,undefined', '-fno-sanitize-recover=all',
   // A kernel service the shim does not provide must stop the build, naming it (gcc 12 only warns by default).
   '-Werror=implicit-function-declaration', '-Werror=incompatible-pointer-types',

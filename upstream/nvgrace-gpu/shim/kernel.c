@@ -165,7 +165,6 @@ struct window {
 #define SHIM_WINDOW_STRIDE (1ULL << 58)
 #define SHIM_BAR0_BASE 0x3000000000000000ULL
 #define SHIM_BAR0_LENGTH (16ULL << 20)
-#define SHIM_USER_BASE 0x2000000000000000ULL
 #define SHIM_USER_SPAN (1ULL << 56)
 static struct window windows[SHIM_MAX_WINDOWS];
 
@@ -351,6 +350,7 @@ void iowrite32(u32 value, void __iomem *addr)
 
 /* ---------------------------------------------------------------- the user buffer */
 
+u64 shim_user_length;
 static struct {
 	u64 length;
 	unsigned seed;
@@ -362,6 +362,7 @@ static struct {
 char __user *shim_user_buffer(u64 length, unsigned seed, const u8 *bytes)
 {
 	user.length = length;
+	shim_user_length = length;
 	user.seed = seed & 0xff;
 	user.has_bytes = bytes != NULL;
 	memset(user.bytes, 0, sizeof(user.bytes));

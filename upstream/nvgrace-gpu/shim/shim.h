@@ -33,7 +33,6 @@ void shim_clear_properties(void);
  * write is either `bytes` (at most SHIM_USER_CAPTURE of them) or, when bytes is NULL, the pattern
  * (seed + i) & 0xff. Any access outside [0, length) is an AddressSanitizer error.
  */
-#define SHIM_USER_CAPTURE 64
 char __user *shim_user_buffer(u64 length, unsigned seed, const u8 *bytes);
 const u8 *shim_user_bytes(void);
 
