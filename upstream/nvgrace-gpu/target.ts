@@ -154,18 +154,19 @@ export const target: UpstreamTarget = {
     const objects: string[] = [];
     // The tree's file, as it is: angle-bracket includes (<linux/...>) resolve to the shim's headers.
     const driverObject = join(outDir, 'driver.o');
-    compile([...CFLAGS, '-DKBUILD_MODNAME="nvgrace_gpu_vfio_pci"', '-I', SHIM_INCLUDE, '-c', file, '-o', driverObject], DRIVER_FILE, tree, 'the tree');
+    // -fno-inline keeps each driver function a frame of its own in sanitizer reports.
+    compile([...CFLAGS, '-fno-inline', '-DKBUILD_MODNAME="nvgrace_gpu_vfio_pci"', '-I', SHIM_INCLUDE, '-c', file, '-o', driverObject], DRIVER_FILE, tree, 'the tree');
     objects.push(driverObject);
-    for (const src of OWN_SOURCES) {
-      const obj = join(outDir, src.replace(/^.*\//, '').replace(/\.c$/, '.o'));
-      compile([...CFLAGS, '-Wall', '-Wextra', '-I', COMMON, '-I', SHIM_INCLUDE, '-I', HERE, '-c', src, '-o', obj], src, tree, 'the shim');
-      objects.push(obj);
-    }
     // The symbols the protocol program takes from the tree's file.
     const defined = execFileSync('nm', ['--defined-only', driverObject], { encoding: 'utf8' });
     for (const [symbol, meaning] of Object.entries(REQUIRED_SYMBOLS))
       if (!new RegExp(`\\b${symbol}\\b`).test(defined))
         throw new UpstreamError(`${DRIVER_FILE} does not define ${symbol}: the shim expects ${meaning}`, DRIVER_FILE, symbol, tree);
+    for (const src of OWN_SOURCES) {
+      const obj = join(outDir, src.replace(/^.*\//, '').replace(/\.c$/, '.o'));
+      compile([...CFLAGS, '-Wall', '-Wextra', '-I', COMMON, '-I', SHIM_INCLUDE, '-I', HERE, '-c', src, '-o', obj], src, tree, 'the shim');
+      objects.push(obj);
+    }
     const tmp = `${exe}.${process.pid}.tmp`;
     compile([...CFLAGS, '-o', tmp, ...objects], 'the link', tree, 'the link');
     renameSync(tmp, exe);

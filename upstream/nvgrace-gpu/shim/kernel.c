@@ -50,6 +50,8 @@ void shim_clear_assertions(void) { nassertions = 0; }
  * AddressSanitizer error, with the driver's frames in its stack, by reading a poisoned guard byte.
  */
 static char guard[64] __attribute__((aligned(64)));
+/* Read through a pointer the compiler cannot follow, so that the access is instrumented. */
+static char *volatile guard_ptr = guard;
 
 static void __attribute__((noinline, noreturn)) bad_access(const char *fmt, ...)
 {
@@ -63,7 +65,7 @@ static void __attribute__((noinline, noreturn)) bad_access(const char *fmt, ...)
 #ifdef SHIM_HAVE_ASAN
 	__asan_poison_memory_region(guard, sizeof(guard));
 	{
-		volatile char *g = guard;
+		volatile char *g = guard_ptr;
 		char c = g[0];
 		(void)c;
 	}
@@ -143,12 +145,12 @@ void udelay(unsigned long usecs) { (void)usecs; }
 /* ================================================================ faults */
 
 struct fault_plan *shim_faults;
-static bool default_fault_site(const char *site)
+bool shim_plan_fault_site(const char *site)
 {
 	(void)site;
 	return shim_faults != NULL && fault_fails(shim_faults);
 }
-bool (*shim_fault_site)(const char *site) = default_fault_site;
+bool (*shim_fault_site)(const char *site) = shim_plan_fault_site;
 
 /* ================================================================ windows: device memory, BAR0, the user buffer */
 

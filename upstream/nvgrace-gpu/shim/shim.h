@@ -14,6 +14,8 @@ struct fault_plan;
 extern struct fault_plan *shim_faults;
 /* Asked at each fault site; the shim tests replace it to see the order the sites fire in. */
 extern bool (*shim_fault_site)(const char *site);
+/* The default: the next fallible step of shim_faults. */
+bool shim_plan_fault_site(const char *site);
 
 /* The firmware (ACPI _DSD) properties the probe reads, and the device memory they describe. */
 void shim_set_device_memory(u64 memphys, u64 memlength);

@@ -244,7 +244,7 @@ unsigned long copy_from_user(void *to, const void __user *from, unsigned long n)
 #define SHIM_USER_BASE 0x2000000000000000ULL
 #define SHIM_USER_CAPTURE 64
 extern u64 shim_user_length;
-static inline int shim_put_user(const void __user *ptr, const void *val, unsigned long n)
+static __always_inline int shim_put_user(const void __user *ptr, const void *val, unsigned long n)
 {
 	u64 off = (u64)(uintptr_t)ptr - SHIM_USER_BASE;
 	if (likely(off >= SHIM_USER_CAPTURE && off < shim_user_length && n <= shim_user_length - off))
