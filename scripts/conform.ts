@@ -1,5 +1,5 @@
 // npm run conform -- --subsystem S --impl "<command>" [--property P] [--runs N] [--seed N] [--time SECONDS]
-//                    [--timeout MS] [--invariants A,B] [--no-faults] [--name NAME] [--out DIR] [--json]
+//                    [--timeout MS] [--invariants A,B] [--no-faults] [--fix OP.ARG=JSON] [--name NAME] [--out DIR] [--json]
 // Conformance: runs the subsystem's operation lists on the specification and on an implementation side by side
 // (docs/conformance.md). A different result, an invariant broken by the implementation's observable state, a
 // sanitizer report, a crash, a hang or a malformed answer is a violation, shrunk across the process boundary,
@@ -16,6 +16,7 @@ import { writeSync } from 'node:fs';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { parseArgs } from 'node:util';
 import type { Operation } from '../model/common/values.js';
+import { parseFixedArgument, withFixedArguments } from '../properties/harness/fixed-arguments.js';
 import {
   CONFORMANCE_INVARIANTS,
   conformanceTarget,
@@ -48,6 +49,8 @@ const HELP = `usage: npm run conform -- --subsystem S --impl "<command>" [option
   --timeout MS       how long the implementation has to answer one request (default 5000)
   --invariants A,B   check only these (e.g. resultMatchesSpecification, implementationMemorySafe)
   --no-faults        never inject faults (for an implementation without fault injection)
+  --fix OP.ARG=JSON  every generated OP gets this ARG (repeatable), for an implementation with a fixed
+                     parameter (upstream's pool init always makes 32 buffers: --fix init.count=32)
   --name NAME        the implementation's name in saved cases, impl:NAME (default: from the command)
   --out DIR          where counterexamples are saved (default: counterexamples)
   --json             machine-readable result on stdout (human lines go to stderr)
@@ -94,6 +97,7 @@ async function conform(args: string[], stopFlag: Int32Array): Promise<number> {
       timeout: { type: 'string' },
       invariants: { type: 'string' },
       'no-faults': { type: 'boolean', default: false },
+      fix: { type: 'string', multiple: true },
       name: { type: 'string' },
       out: { type: 'string', default: 'counterexamples' },
       json: { type: 'boolean', default: false },
@@ -121,6 +125,13 @@ async function conform(args: string[], stopFlag: Int32Array): Promise<number> {
   for (const name of invariants ?? [])
     if (!known.includes(name)) usageError(`unknown invariant "${name}"; valid: ${known.join(', ')}`);
   const properties = values.property !== undefined ? [resolveProperty(suite, values.property)] : suite.properties;
+  const fixed = (values.fix ?? []).map((text) => {
+    try {
+      return parseFixedArgument(suite, text);
+    } catch (error) {
+      return usageError((error as Error).message);
+    }
+  });
 
   const seed = seedArg ?? ((Math.random() * 0x7fffffff) | 0);
   human(`seed: ${seed}`);
@@ -145,7 +156,7 @@ async function conform(args: string[], stopFlag: Int32Array): Promise<number> {
   for (const original of properties) {
     if (interruptedNow()) break;
     const wrapped = target.suite.properties.find((p) => p.name === original.name) as PropertyDef;
-    const property = values['no-faults'] ? withoutFaults(wrapped) : wrapped;
+    const property = withFixedArguments(values['no-faults'] ? withoutFaults(wrapped) : wrapped, fixed);
     const total = runs ?? (timeSeconds !== undefined ? Infinity : original.numRuns);
     const timeLimitMs = timeSeconds !== undefined ? (timeSeconds * 1000) / properties.length : undefined;
     human(`${suite.spec.name}/${property.name}: ${Number.isFinite(total) ? `${total} runs` : 'until time is up'} on ${target.label}`);
