@@ -1,17 +1,32 @@
 // npm run replay -- <file|dir>... [--mutant NAME] [--target model|mutant:NAME] [--impl "<command>" [--timeout MS]] [--invariants A,B]
 // Re-executes saved operation lists and prints a step-by-step trace.
-// Exit 1 if a violation reproduces, 0 if none does, 2 if any input is unreadable or the target unknown.
+// Exit 1 if a violation reproduces, 0 if none does, 2 if any input is unreadable, the target or an invariant
+// unknown, or the implementation does not start (the same status and message as conform).
 
 import { parseArgs } from 'node:util';
-import { conformanceTarget, implementationName, openImplementation, type Implementation } from '../properties/harness/adapter.js';
+import {
+  CONFORMANCE_INVARIANTS,
+  conformanceTarget,
+  ImplementationFailure,
+  implementationName,
+  openImplementation,
+  type Implementation,
+} from '../properties/harness/adapter.js';
 import { stderrExcerpt } from '../properties/harness/process-adapter.js';
-import { findSuite } from '../properties/harness/registry.js';
+import { findSuite, suites } from '../properties/harness/registry.js';
 import { replay } from '../properties/harness/replay.js';
 import { hasVersion, versionNames, type Target } from '../properties/harness/targets.js';
 import { CounterexampleError, listCaseFiles, load } from '../properties/harness/store.js';
 import { formatTimeline } from '../properties/harness/timeline.js';
 import { formatTrace } from '../properties/harness/trace.js';
 import { EXIT, main, usageError } from './cli.js';
+
+/** The implementation given with --impl does not start or does not accept a reset: exit 2, as conform. */
+class DoesNotStart extends Error {
+  constructor(readonly failure: unknown) {
+    super('the implementation does not start');
+  }
+}
 
 const HELP = `usage: npm run replay -- <file|dir>... [--mutant NAME] [--target model|mutant:NAME] [--impl "<command>" [--timeout MS]] [--invariants A,B]
 
@@ -21,7 +36,8 @@ By default each case runs against the specification (the model); --mutant NAME r
 "module:<file>" for an in-process TypeScript implementation), --timeout MS bounding each of its answers.
 --invariants A,B checks only those invariants (as a search restricted with --invariants found the case).
 Each case runs on the specification version it was saved with; --spec-version V runs it on version V instead.
-Exit status: 0 no violation reproduced, 1 a violation reproduced, 2 unreadable input or unknown target.`;
+Exit status: 0 no violation reproduced, 1 a violation reproduced, 2 unreadable input, unknown target or invariant,
+or an implementation that does not start (as for conform).`;
 
 await main(async () => {
   const { values, positionals } = parseArgs({
@@ -44,7 +60,16 @@ await main(async () => {
   if ([values.mutant, values.target, values.impl].filter((v) => v !== undefined).length > 1) usageError('give one of --mutant, --target and --impl');
   const timeoutMs = values.timeout === undefined ? undefined : Number(values.timeout);
   if (timeoutMs !== undefined && !(Number.isSafeInteger(timeoutMs) && timeoutMs > 0)) usageError(`--timeout takes milliseconds, not "${values.timeout}"`);
-  // One implementation per subsystem, opened on first use and closed at the end.
+  // Names checked before anything runs: a misspelt invariant would otherwise check nothing and pass.
+  const only = values.invariants?.split(',').map((x) => x.trim()).filter((x) => x.length > 0);
+  if (only !== undefined) {
+    const known = [...new Set([...(values.impl !== undefined ? CONFORMANCE_INVARIANTS : []), ...suites.flatMap((s) => s.spec.invariants.map((i) => i.name))])];
+    for (const name of only)
+      if (!known.includes(name))
+        usageError(`unknown invariant "${name.slice(0, 80)}" (no subsystem has it${values.impl !== undefined ? ', nor conformance' : ''}; \`npm run check -- --list\` names them all)`);
+  }
+  // One implementation per subsystem, opened on first use (it must start and accept a reset, as for conform) and
+  // closed at the end.
   const implementations = new Map<string, { impl: Implementation; target: Target }>();
   const implTarget = async (subsystem: string, version: string): Promise<Target | undefined> => {
     if (values.impl === undefined) return undefined;
@@ -54,6 +79,12 @@ await main(async () => {
     const suite = findSuite(subsystem);
     if (suite === undefined) return undefined;
     const impl = await openImplementation(values.impl, subsystem, timeoutMs === undefined ? {} : { timeoutMs });
+    try {
+      impl.handshake?.(subsystem);
+    } catch (error) {
+      impl.close();
+      throw new DoesNotStart(error);
+    }
     const target = conformanceTarget(suite, impl, implementationName(values.impl), version);
     implementations.set(key, { impl, target });
     return target;
@@ -82,9 +113,21 @@ await main(async () => {
     }
     let outcome;
     try {
-      const only = values.invariants?.split(',').map((x) => x.trim()).filter((x) => x.length > 0);
+      if (only !== undefined) {
+        const own = [...(values.impl !== undefined ? CONFORMANCE_INVARIANTS : []), ...(findSuite(ce.subsystem)?.spec.invariants.map((i) => i.name) ?? [])];
+        const foreign = only.filter((name) => !own.includes(name));
+        if (foreign.length > 0) throw new Error(`--invariants: ${foreign.join(', ')} not an invariant of ${ce.subsystem} (valid: ${own.join(', ')})`);
+      }
       outcome = replay(ce, (await implTarget(ce.subsystem, ce.specVersion)) ?? targetLabel, true, only);
     } catch (error) {
+      if (error instanceof DoesNotStart) {
+        // As conform: exit 2, the same message (docs/conformance.md).
+        const cause = error.failure;
+        const detail = cause instanceof ImplementationFailure && cause.detail ? `\n${cause.detail.trimEnd()}` : '';
+        console.error(`error: the implementation does not start: ${(cause as Error).message}${detail}`);
+        for (const { impl } of implementations.values()) impl.close();
+        return EXIT.usage;
+      }
       console.error(`error: ${file}: ${(error as Error).message}`);
       unreadable++;
       continue;

@@ -12,6 +12,7 @@
 
 import { spawn } from 'node:child_process';
 import { closeSync, constants, openSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 
 const { control, data, deadline } = workerData; // Int32Array [flag, length, sanitizer], Uint8Array, Float64Array [deadline]
@@ -82,13 +83,15 @@ function killGroup(pid = child?.pid) {
 /**
  * The guardian: a small shell of its own (in its own process group, so no terminal signal or group kill reaches
  * it) that is told the process group of the current child and kills that group when its stdin ends, which happens
- * when this process ends in any way, a SIGKILL included. So no implementation outlives the suite.
+ * when this process ends in any way, a SIGKILL included. So no implementation outlives the suite. It removes the
+ * folder of the two pipes too (the main thread's exit hook does not run when the process is killed).
  */
 let guardian;
+let pipeFolder;
 function guard(pgid) {
   try {
     if (guardian === undefined) {
-      guardian = spawn('sh', ['-c', GUARDIAN], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+      guardian = spawn('sh', ['-c', GUARDIAN, 'gpumem-guardian', pipeFolder ?? ''], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
       guardian.on('error', () => {});
       guardian.stdin.on('error', () => {});
       guardian.unref();
@@ -100,7 +103,7 @@ function guard(pgid) {
     // no guardian: the exit hook of the main thread still kills the child on an ordinary exit
   }
 }
-const GUARDIAN = "trap '' INT TERM HUP; g=0; while IFS= read -r line; do g=$line; done; [ \"$g\" != 0 ] && kill -KILL \"-$g\" 2>/dev/null; exit 0";
+const GUARDIAN = "trap '' INT TERM HUP; g=0; while IFS= read -r line; do g=$line; done; [ \"$g\" != 0 ] && kill -KILL \"-$g\" 2>/dev/null; [ -n \"$1\" ] && rm -rf \"$1\"; exit 0";
 
 function answerStatus() {
   statusWanted = false;
@@ -108,6 +111,7 @@ function answerStatus() {
 }
 
 function start({ command, cwd, env, inPath, outPath }) {
+  pipeFolder ??= dirname(inPath);
   if (markFd === undefined) markFd = openSync(outPath, constants.O_WRONLY | constants.O_NONBLOCK); // the main thread holds a reader
   exited = undefined;
   closed = false;
