@@ -25,6 +25,8 @@ export interface ImplResponse {
   readonly result?: unknown;
   readonly state?: unknown;
   readonly unsupported?: boolean;
+  /** Assertions the implementation raised during the operation (WARN_ON, a kernel service's rule): a violation. */
+  readonly assertions?: readonly string[];
 }
 
 /**
@@ -57,7 +59,7 @@ export interface AdapterStats {
 }
 
 /** How an implementation can fail to answer, each reported by its own invariant. */
-export type FailureKind = 'memory-error' | 'crash' | 'timeout' | 'protocol';
+export type FailureKind = 'memory-error' | 'crash' | 'timeout' | 'protocol' | 'assertion';
 
 export class ImplementationFailure extends Error {
   constructor(
@@ -298,6 +300,8 @@ export class ConformanceModel<S> implements Model<ConformState<S>> {
         this.impl.reset(this.spec.name);
       }
       const response = this.impl.apply(op);
+      if (response.assertions !== undefined && response.assertions.length > 0)
+        throw new ImplementationFailure('assertion', `the implementation reported a failed assertion: ${response.assertions.join('; ')}`);
       if (response.unsupported === true) {
         st.unsupported = true;
         const counts = this.impl.stats === undefined ? undefined : (this.impl.stats.unsupported ??= {});
@@ -337,6 +341,7 @@ export const CONFORMANCE_INVARIANTS = [
   'implementationKeepsRunning',
   'implementationAnswersInTime',
   'implementationFollowsProtocol',
+  'implementationAssertionsHold',
   'resultMatchesSpecification',
 ] as const;
 
@@ -364,6 +369,7 @@ export function conformanceInvariants<S>(spec: SubsystemSpec<S>): Invariant<Conf
     failureInvariant('implementationKeepsRunning', 'crash', 'a crash or an exit is a violation'),
     failureInvariant('implementationAnswersInTime', 'timeout', 'every request is answered within the timeout'),
     failureInvariant('implementationFollowsProtocol', 'protocol', 'one JSON line per request'),
+    failureInvariant('implementationAssertionsHold', 'assertion', 'an assertion the implementation reports is a violation'),
     {
       name: 'resultMatchesSpecification',
       source: `${PROTOCOL_SOURCE} § results are compared with the specification's`,

@@ -416,8 +416,14 @@ export class ProcessImplementation implements Implementation {
       this.kill();
       throw new ImplementationFailure('protocol', `the answer to ${opName} has no "result": ${quote(line)}`);
     }
-    const obj = parsed as { result: unknown; state?: unknown };
-    return obj.state === undefined ? { result: obj.result } : { result: obj.result, state: obj.state };
+    const obj = parsed as { result: unknown; state?: unknown; assertions?: unknown };
+    const response: ImplResponse = obj.state === undefined ? { result: obj.result } : { result: obj.result, state: obj.state };
+    if (obj.assertions === undefined) return response;
+    if (!Array.isArray(obj.assertions) || !obj.assertions.every((a) => typeof a === 'string')) {
+      this.kill();
+      throw new ImplementationFailure('protocol', `the answer to ${opName} has "assertions" that is not a list of strings: ${quote(line)}`);
+    }
+    return { ...response, assertions: obj.assertions as string[] };
   }
 
   /** Ends the child at once (after a protocol error its output cannot be trusted to line up again). */
