@@ -12,7 +12,7 @@
 //               IOREQ server, MMIO has no page_info and no reference counting, stolen pages and their owner.
 
 import type { Invariant, Step } from '../common/spec.js';
-import { canonicalJson } from '../common/tasks.js';
+import { callText, canonicalJson } from '../common/tasks.js';
 import type { Operation } from '../common/values.js';
 import { accessedValue, domArg, faultValue, pageArg } from './operations.js';
 import {
@@ -606,15 +606,16 @@ export const xenInvariants: readonly Invariant<XenState>[] = [
     // re-map, Return, grant, foreign map and hypercall its code. A request none of those cases covers succeeds,
     // unless its p2m update fails (-ENOMEM).
     name: 'refusalsMatchTheirCause',
-    source: `${SEED} § primitive 1, Map; primitive 3 ("the specific refusal"); primitive 4, Return; README.md decision 1 for the codes`,
+    source: `${SEED} § primitive 1, Map; primitive 3, Steal fails if ... (one case each); primitive 4, Return; codes: README.md decision 1 (the thread names none)`,
     check: ({ op, before, result, faults }) => {
       if (!JUDGED_REFUSALS.has(op.op)) return undefined;
       const refusal = expectedRefusal(before, op);
       const got = result.ok ? 'OK' : result.error;
-      if (refusal !== undefined) return got === refusal.error ? undefined : `${op.op} gave ${got} although ${refusal.reason}, which calls for ${refusal.error}`;
+      const call = callText({ op: op.op, args: Object.fromEntries(Object.entries(op.args).filter(([k]) => k !== 'faults')) });
+      if (refusal !== undefined) return got === refusal.error ? undefined : `${call} gave ${got} although ${refusal.reason}, which calls for ${refusal.error}`;
       const want = faults.length > 0 ? '-ENOMEM' : 'OK';
       if (got === want) return undefined;
-      return want === 'OK' ? `${op.op} was refused with ${got}, but no refusal case applies` : `${op.op} gave ${got} although its p2m update failed (-ENOMEM)`;
+      return want === 'OK' ? `${call} was refused with ${got}, but no refusal case applies` : `${call} gave ${got} although its p2m update failed (-ENOMEM)`;
     },
   },
 ];
