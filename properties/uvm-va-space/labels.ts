@@ -140,4 +140,40 @@ export const sysmemLabels: readonly CaseLabel<VaSpaceState>[] = [
       return false;
     },
   },
+  {
+    // The calls mappingCallsDoWhatTheyAsk is about, where they change something: a seeded bug that makes them do
+    // nothing is seen only here.
+    name: 'cpuMappingChanged',
+    description: 'memMapCpu maps an allocation that was not CPU-mapped, or memUnmapCpu unmaps one that was',
+    minShare: 0.09,
+    test: (s) => (s.op.op === 'memMapCpu' || s.op.op === 'memUnmapCpu') && s.result.ok && memBefore(s)?.cpuKernelMapped === (s.op.op === 'memUnmapCpu'),
+  },
+  {
+    name: 'gpuMappingTakenAway',
+    description: 'memUnmapGpu removes a kernel mapping, or memUnmapGpuPhys an IOMMU mapping, from a GPU that had one',
+    minShare: 0.02,
+    test: (s) => {
+      const m = memBefore(s);
+      const bit = 1 << (s.op.args['gpu'] as number);
+      if (s.op.op === 'memUnmapGpu') return s.result.ok && ((m?.kernelMappedOn ?? 0) & bit) !== 0;
+      return s.op.op === 'memUnmapGpuPhys' && s.result.ok && m?.dmaOwner !== s.op.args['gpu'] && ((m?.mappedOnPhys ?? 0) & bit) !== 0;
+    },
+  },
+  {
+    // unregister_gpu must take away only the leaving GPU's mappings (registrationCallsDoWhatTheyAsk).
+    name: 'unregisterBesideOtherMappings',
+    description: 'a GPU is unregistered while another non-owner GPU has the VA space\'s allocations mapped',
+    minShare: 0.12,
+    test: (s) => {
+      if (s.op.op !== 'unregisterGpu' || !s.result.ok) return false;
+      const g = s.op.args['gpu'] as number;
+      return [...s.before.mem.mems.values()].some((m) => bitsOf(m.mappedOnPhys).some((h) => h !== g && h !== m.dmaOwner));
+    },
+  },
+  {
+    name: 'unregisteredGpuRefused',
+    description: 'a call names a GPU that is not registered and is refused with NV_ERR_INVALID_DEVICE',
+    minShare: 0.29,
+    test: (s) => s.op.op !== 'registerGpu' && refusedWith(s, 'NV_ERR_INVALID_DEVICE'),
+  },
 ];
