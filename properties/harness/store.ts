@@ -2,7 +2,22 @@
 // The file holds the explicit operation list, so it replays whatever later happens to the generators.
 
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  type Dirent,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readSync,
+  realpathSync,
+  renameSync,
+  type Stats,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { decodeArg } from '../../model/common/schema.js';
 import { toJson, type Args, type Operation, type Value } from '../../model/common/values.js';
@@ -73,9 +88,16 @@ export function save(ce: Counterexample, dir: string): { path: string; created: 
 type Json = { [key: string]: unknown };
 
 function field(obj: Json, name: string, file: string, kind: 'string' | 'number' | 'object' | 'array', where = name): unknown {
-  const v = obj[name];
+  const v = Object.hasOwn(obj, name) ? obj[name] : undefined;
   const okKind = kind === 'array' ? Array.isArray(v) : kind === 'object' ? v !== null && typeof v === 'object' && !Array.isArray(v) : typeof v === kind;
   if (!okKind) throw new CounterexampleError(file, where, `expected ${kind === 'array' ? 'an array' : `a ${kind}`}`);
+  return v;
+}
+
+/** A whole number in [min, max]: a header number out of range (seed 1e999, runs -1) is refused, not carried along. */
+function integer(obj: Json, name: string, file: string, min: number, max: number, what: string, where = name): number {
+  const v = field(obj, name, file, 'number', where) as number;
+  if (!Number.isInteger(v) || v < min || v > max) throw new CounterexampleError(file, where, `expected ${what}, an integer in [${min}, ${max}], found ${String(v).slice(0, 40)}`);
   return v;
 }
 
@@ -100,12 +122,12 @@ export function parse(text: string, file: string): Counterexample {
   const versions = suite.spec.versions.map((v) => v.name);
   const specVersion = obj['specVersion'] === undefined ? (versions[0] as string) : (field(obj, 'specVersion', file, 'string') as string);
   if (!versions.includes(specVersion)) throw new CounterexampleError(file, 'specVersion', `unknown specification version "${specVersion.slice(0, 80)}" of ${subsystem} (known: ${versions.join(', ')})`);
-  const seed = field(obj, 'seed', file, 'number') as number;
+  const seed = integer(obj, 'seed', file, -(2 ** 31), 2 ** 32 - 1, 'a 32-bit seed');
   const path = field(obj, 'path', file, 'string') as string;
-  const runs = field(obj, 'runs', file, 'number') as number;
+  const runs = integer(obj, 'runs', file, 0, Number.MAX_SAFE_INTEGER, 'a count of runs');
   const v = field(obj, 'violation', file, 'object') as Json;
   const violation: Violation = {
-    step: field(v, 'step', file, 'number', 'violation.step') as number,
+    step: integer(v, 'step', file, 0, Number.MAX_SAFE_INTEGER, 'a step index', 'violation.step'),
     invariant: field(v, 'invariant', file, 'string', 'violation.invariant') as string,
     source: field(v, 'source', file, 'string', 'violation.source') as string,
     message: field(v, 'message', file, 'string', 'violation.message') as string,
@@ -116,55 +138,127 @@ export function parse(text: string, file: string): Counterexample {
     if (rawOp === null || typeof rawOp !== 'object') throw new CounterexampleError(file, where, 'expected {"op", "args"}');
     const o = rawOp as Json;
     const name = field(o, 'op', file, 'string', `${where}.op`) as string;
-    const signature = suite.spec.signatures[name];
+    // Own names only: "constructor", "toString" or "__proto__" are not operations (nor argument names below).
+    const signature = Object.hasOwn(suite.spec.signatures, name) ? suite.spec.signatures[name] : undefined;
     if (signature === undefined)
-      throw new CounterexampleError(file, `${where}.op`, `unknown operation "${name}" (known: ${Object.keys(suite.spec.signatures).join(', ')})`);
+      throw new CounterexampleError(file, `${where}.op`, `unknown operation "${name.slice(0, 80)}" (known: ${Object.keys(suite.spec.signatures).join(', ')})`);
     const rawArgs = field(o, 'args', file, 'object', `${where}.args`) as Json;
-    const args: Record<string, Value> = {};
-    for (const extra of Object.keys(rawArgs)) if (!(extra in signature)) throw new CounterexampleError(file, `${where}.args.${extra}`, `not an argument of ${name}`);
+    const args: Record<string, Value> = Object.create(null) as Record<string, Value>;
+    for (const extra of Object.keys(rawArgs)) if (!Object.hasOwn(signature, extra)) throw new CounterexampleError(file, `${where}.args.${extra.slice(0, 80)}`, `not an argument of ${name}`);
     for (const [arg, type] of Object.entries(signature)) {
-      const decoded = decodeArg(type, rawArgs[arg], `${where}.args.${arg}`);
+      const decoded = decodeArg(type, Object.hasOwn(rawArgs, arg) ? rawArgs[arg] : undefined, `${where}.args.${arg}`);
       if ('error' in decoded) {
         const [fieldPath, ...reason] = decoded.error.split(': ');
         throw new CounterexampleError(file, fieldPath ?? where, reason.join(': '));
       }
       args[arg] = decoded.value;
     }
-    return { op: name, args: args as Args };
+    return { op: name, args: { ...args } as Args };
   });
   return { format: FORMAT, subsystem, property, target, specVersion, seed, path, runs, violation, operations };
 }
 
+/**
+ * The largest saved case read, in bytes (docs/conformance.md): far above any shrunk case (a few KiB); a larger file
+ * is refused without being read.
+ */
+export const MAX_CASE_BYTES = 4 * 1024 * 1024;
+
+const WHY: Record<string, string> = {
+  ENOENT: 'it does not exist, or is a symbolic link to nothing',
+  ELOOP: 'a loop of symbolic links',
+  EACCES: 'permission denied',
+  EISDIR: 'a directory',
+};
+
+function kindOf(st: Stats): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a named pipe';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/**
+ * Reads and checks a saved case. Only a regular file of at most MAX_CASE_BYTES is read: a named pipe or a device
+ * (/dev/zero) is refused at once instead of blocking or reading without end, and so are a directory, a dangling
+ * symbolic link or a loop of them, each with the reason.
+ */
 export function load(file: string): Counterexample {
   let text: string;
+  let fd: number;
   try {
-    text = readFileSync(file, 'utf8');
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK); // a named pipe opens without waiting for a writer
   } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    throw new CounterexampleError(file, '(file)', `cannot be read (${WHY[code] ?? (code || (error as Error).message)})`);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new CounterexampleError(file, '(file)', `not a regular file (${kindOf(st)})`);
+    if (st.size > MAX_CASE_BYTES) throw new CounterexampleError(file, '(file)', `${st.size} bytes, over the limit of ${MAX_CASE_BYTES} bytes for a saved case`);
+    const buffer = Buffer.alloc(MAX_CASE_BYTES + 1);
+    let length = 0;
+    for (;;) {
+      const n = readSync(fd, buffer, length, buffer.length - length, null);
+      if (n === 0) break;
+      length += n;
+      if (length > MAX_CASE_BYTES) throw new CounterexampleError(file, '(file)', `over the limit of ${MAX_CASE_BYTES} bytes for a saved case`);
+    }
+    text = buffer.toString('utf8', 0, length);
+  } catch (error) {
+    if (error instanceof CounterexampleError) throw error;
     throw new CounterexampleError(file, '(file)', `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  } finally {
+    closeSync(fd);
   }
   return parse(text, file);
 }
 
-/** Every *.json file under the given files and directories, in a stable order. */
+/**
+ * Every *.json file under the given files and directories, in a stable order. Symbolic links inside a directory are
+ * followed, each directory at most once (a loop ends); a link to nothing, or a loop, named *.json is listed, so
+ * that load() reports it. A path given that cannot be examined is listed as it is, for the same reason.
+ */
 export function listCaseFiles(paths: readonly string[]): string[] {
   const out: string[] = [];
-  const walk = (p: string): void => {
-    let isDir = false;
+  const seen = new Set<string>();
+  const walkDirectory = (dir: string): void => {
+    let real: string;
+    let entries: Dirent[];
     try {
-      isDir = statSync(p).isDirectory();
+      real = realpathSync(dir);
+      if (seen.has(real)) return;
+      seen.add(real);
+      entries = readdirSync(dir, { withFileTypes: true });
     } catch {
-      out.push(p); // reported as unreadable by load()
+      out.push(dir); // reported as unreadable by load()
       return;
     }
-    if (!isDir) {
-      out.push(p);
-      return;
-    }
-    for (const entry of readdirSync(p).sort()) {
-      const child = join(p, entry);
-      if (statSync(child).isDirectory() || entry.endsWith('.json')) walk(child);
+    for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      const child = join(dir, entry.name);
+      let isDirectory = entry.isDirectory();
+      if (entry.isSymbolicLink()) {
+        try {
+          isDirectory = statSync(child).isDirectory();
+        } catch {
+          isDirectory = false; // a link to nothing, or a loop: listed if it looks like a case
+        }
+      }
+      if (isDirectory) walkDirectory(child);
+      else if (entry.name.endsWith('.json')) out.push(child);
     }
   };
-  for (const p of paths) walk(p);
+  for (const p of paths) {
+    let isDirectory = false;
+    try {
+      isDirectory = statSync(p).isDirectory();
+    } catch {
+      // reported by load()
+    }
+    if (isDirectory) walkDirectory(p);
+    else out.push(p);
+  }
   return out;
 }
