@@ -148,4 +148,25 @@ describe('hmm-migration: examples', () => {
     ]);
     expect(steps).toEqual(['OK 4', 'OK 1', 'OK 1', 'OK 0']);
   });
+
+  it('a fault index counts only the steps taken: a page without a destination asks nothing of migrate_vma_pages', () => {
+    // Three pages: steps 0-2 unmap, 3-5 allocate; p0's allocation fails (3), so migrate_vma_pages asks for p1 and p2
+    // only: step 6 is p1's.
+    expect(run([op('migrateToDevice', { first: 0, count: 3, faults: [3, 6] })])).toEqual(['OK 1']);
+  });
+
+  it('evict 0 names the oldest live chunk', () => {
+    expect(run([op('migrateToDevice', { first: 0, count: 3, faults: [] }), op('evict', { chunk: 0 })])).toEqual(['OK 3', 'OK 2']);
+  });
+
+  it('maquire acts on no page below its start', () => {
+    const steps = run([
+      op('gpuRead', { gpu: 0, page: 0, faults: [] }),
+      op('cpuWrite', { page: 0, value: 7, faults: [] }),
+      maquire(BASE + PAGE_SIZE, PAGE_SIZE), // page 1 only
+      maquire(BASE, PAGE_SIZE),
+    ]);
+    expect(steps).toEqual(['OK 160', 'OK', 'OK 0', 'OK 1']);
+  });
 });
+

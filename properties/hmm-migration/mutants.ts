@@ -320,6 +320,17 @@ class EvictReportsChunkSize extends HmmMigrationModel {
   }
 }
 
+/** The GPU page-cache lookup is by page only: a GPU with no copy of its own is handed another GPU's copy, stale or not. */
+class GpuCacheLookupIgnoresGpu extends HmmMigrationModel {
+  override gpuRead(s: HmmState, gpu: number, p: number, faults: FaultPlan): Result {
+    const entry = s.pages[p];
+    const other = entry?.copies.find((c) => c !== null);
+    if (entry === undefined || entry.copies[gpu] !== null || other === undefined || other === null) return super.gpuRead(s, gpu, p, faults);
+    entry.copies[gpu] = other;
+    return ok(other);
+  }
+}
+
 const mutant = (
   name: string,
   property: string,
@@ -332,6 +343,7 @@ const mutant = (
 export const hmmMutants: readonly MutantDef<HmmState>[] = [
   mutant('migrateSkipsCopy', 'hmmLifecycle', 'readReturnsLastWrite', 1, 'the device page is allocated but copy_highpage is skipped', MigrateSkipsCopy),
   mutant('migrationLosesDirtyTag', 'hmmLifecycle', 'readReturnsLastWrite', 3, 'finalize does not carry the CPU-dirty tag to the new page, so a stale GPU copy looks current', MigrationLosesDirtyTag),
+  mutant('gpuCacheLookupIgnoresGpu', 'maquireSession', 'readReturnsLastWrite', 3, "a GPU without its own copy of a page is handed another GPU's copy, stale after a CPU store", GpuCacheLookupIgnoresGpu),
   mutant('maquireDropsOnlyFirstGpu', 'maquireSession', 'readReturnsLastWrite', 3, "maquire drops only GPU 0's copy yet clears the dirty tag", MaquireDropsOnlyFirstGpu),
   mutant('failedEntryKeepsDestination', 'hmmLifecycle', 'failedMigrationLeavesPageInPlace', 1, "finalize restores a failed entry but leaves its destination page allocated (half-moved)", FailedEntryKeepsDestination),
   mutant('finalizeIgnoresMigrateFlag', 'hmmLifecycle', 'failedMigrationLeavesPageInPlace', 1, 'finalize moves every entry with a destination, even one migrate_vma_pages gave up on', FinalizeIgnoresMigrateFlag),
