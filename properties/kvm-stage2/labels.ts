@@ -51,6 +51,20 @@ export const stage2Labels: readonly CaseLabel<Stage2State>[] = [
     test: (s) => s.op.args['fwb'] === true && s.op.args['guestS1'] !== 'normal-wb' && mapped(s)?.s2 === 'normal' && mapped(s)?.effective === 'normal-wb',
   },
   {
+    // The two outcomes that both look safe (stage2DecisionFollowsTheTable): Device without VM_ALLOW_ANY_UNCACHED,
+    // Normal-NC with it.
+    name: 'forcedNoncacheableDevice',
+    description: 'memory without struct pages forced non-cacheable, without VM_ALLOW_ANY_UNCACHED, is mapped Device',
+    minShare: 0.09,
+    test: (s) => s.op.args['allowAnyUncached'] === false && mapped(s)?.s2 === 'device',
+  },
+  {
+    name: 'forcedNoncacheableNormalNc',
+    description: 'memory without struct pages forced non-cacheable with VM_ALLOW_ANY_UNCACHED (nvgrace resmem included) is mapped Normal-NC',
+    minShare: 0.14,
+    test: (s) => mapped(s)?.s2 === 'normal-nc',
+  },
+  {
     name: 'usememCacheableInGuest',
     description: 'the nvgrace-gpu usemem region, faulted into the guest end to end, is Write-Back in the guest',
     minShare: 0.025,
