@@ -16,11 +16,11 @@ defineSuiteTests(nvgraceGpuSuite);
 const GiB = 1n << 30n;
 const op = (name: string, args: Operation['args'] = {}): Operation => ({ op: name, args });
 
-/** Runs a list of operations on the specification, asserts every invariant held, returns the results. */
-function run(ops: Operation[]): { state: NvgraceState; results: Result[] } {
-  const checked = execute(nvgraceGpuSuite.spec, nvgraceGpuSuite.spec.createModel(), ops, { trace: true });
+/** Runs a list of operations on the specification (of a version), asserts every invariant held, returns the results. */
+function run(ops: Operation[], version?: string): { state: NvgraceState; results: Result[] } {
+  const checked = execute(nvgraceGpuSuite.spec, nvgraceGpuSuite.spec.createModel(version), ops, { trace: true });
   expect(checked.violation, formatTrace(checked)).toBeUndefined();
-  const model = new NvgraceGpuModel();
+  const model = new NvgraceGpuModel(version);
   const state = model.initialState();
   const results = ops.map((o) => (model.precondition(state, o) ? model.apply(state, o, new FaultPlan([])) : { ok: false as const, error: 'skipped' }));
   return { state, results };
@@ -34,6 +34,42 @@ describe('nvgrace-gpu: worked examples', () => {
     expect(state.resmem?.memphys).toBe(0x4000_0000_0000n + 95n * GiB);
     expect(state.usemem?.barSize).toBe(128n * GiB);
     expect(state.resmem?.barSize).toBe(2n * GiB);
+  });
+
+  it('sizes the usemem BAR before the MEMBLK_SIZE round-down since 6a9eb2d125ba, after it before', () => {
+    const probe = op('probe', { memphys: 0n, memlength: 0x6000_0001n });
+    const now = run([probe]).state;
+    const before = run([probe], 'before-6a9eb2d').state;
+    expect(now.version).toBe('linux-6a9eb2d');
+    expect([now.usemem?.memlength, now.usemem?.barSize]).toEqual([512n << 20n, GiB]);
+    expect([before.usemem?.memlength, before.usemem?.barSize]).toEqual([512n << 20n, 512n << 20n]);
+    expect([now.resmem?.barSize, before.resmem?.barSize]).toEqual([2n * GiB, 2n * GiB]);
+  });
+
+  it('takes the region from the file position: past 2^40 is the next region index, not an error', () => {
+    const T = 1n << 40n;
+    const { results } = run([
+      op('probe', { memphys: 0n, memlength: 2n * GiB }), // usemem 1 GiB at BAR4, resmem 1 GiB at BAR2
+      op('write', { bar: 'BAR4', offset: 0x100n, count: 2n, seed: 0x40, faults: [] }),
+      op('read', { bar: 'BAR2', offset: 2n * T + 0x100n, count: 2n, faults: [] }), // index 4: usemem at 0x100
+      op('read', { bar: 'BAR2', offset: T, count: 4n, faults: [] }), // index 3: BAR3, vfio-pci-core's
+      op('read', { bar: 'BAR2', offset: T, count: 0n, faults: [] }),
+      op('cfgWrite', { offset: 0x20, count: 4, value: 0xffff_ffffn }),
+      op('read', { bar: 'BAR4', offset: 3n * T + 0x20n, count: 4n, faults: [] }), // index 7: config space
+      op('write', { bar: 'BAR4', offset: 5n * T, count: 1n, seed: 0, faults: [] }), // index 9: past the last region
+      op('mmap', { bar: 'BAR2', pgoff: 1n << 29n, length: 4096n }), // vm_pgoff index 4: usemem page 0
+      op('mmap', { bar: 'BAR4', pgoff: 1n << 28n, length: 4096n }), // index 5: vfio-pci-core's
+    ]);
+    expect(results.slice(2)).toEqual([
+      { ok: true, value: { count: 2n, data: '4041' } },
+      { ok: true, value: { vfioPciCore: 3 } },
+      { ok: true, value: { count: 0n } },
+      { ok: true, value: 4 },
+      { ok: true, value: { count: 4n, data: '0c0000c0' } },
+      { ok: false, error: '-EINVAL' },
+      { ok: true },
+      { ok: true, value: { vfioPciCore: 5 } },
+    ]);
   });
 
   it('refuses sizes the driver refuses and falls back to vfio-pci-core without device memory', () => {
