@@ -87,7 +87,7 @@ export function snapshotPool(s: PoolState): PoolState {
 }
 
 export function describePool(s: PoolState): string {
-  if (!s.initialized && s.buffers.size === 0) return 'pool: not initialised';
+  if (!s.initialized && s.buffers.size === 0 && s.numDmaBuffers === 0) return 'pool: not initialised';
   const ids = (xs: BufferId[]) => '[' + xs.map((x) => 'b' + x).join(' ') + ']';
   const all = [...s.buffers.values()];
   const pending = all.filter((b) => b.trackerPending || b.trackerPendingElsewhere).map((b) => 'b' + b.id + (b.trackerPendingElsewhere ? (b.trackerPending ? '+other-gpu' : ':other-gpu') : ''));

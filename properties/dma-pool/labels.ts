@@ -30,28 +30,10 @@ export const poolLabels: readonly CaseLabel<PoolState>[] = [
     test: (s) => expanding(s) && !s.result.ok && grewBy(s) === 0 && !s.faults.some((f) => f.site.startsWith('uvm_tracker')),
   },
   {
-    name: 'failedTrackerWait',
-    description: "alloc fails waiting for (or adding) the buffer's tracker and gives the buffer back",
-    minShare: 0.06,
-    test: (s) => s.op.op === 'alloc' && !s.result.ok && s.faults.some((f) => f.site.startsWith('uvm_tracker')),
-  },
-  {
     name: 'pendingBufferHandedOut',
     description: "alloc hands out a buffer whose previous user's tracker was pending (the wait is what makes it safe)",
     minShare: 0.07,
     test: (s) => s.op.op === 'alloc' && s.result.ok && s.before.buffers.get(s.result.value as number)?.trackerPending === true,
-  },
-  {
-    name: 'otherGpuWorkHandedOut',
-    description: "alloc hands out a buffer whose previous user's tracker held work on another GPU (uvm_tracker_wait_for_other_gpus waits for it)",
-    minShare: 0.02,
-    test: (s) => s.op.op === 'alloc' && s.result.ok && s.before.buffers.get(s.result.value as number)?.trackerPendingElsewhere === true,
-  },
-  {
-    name: 'outTrackerFallsBackToWait',
-    description: 'the out tracker cannot take the entries (uvm_tracker_reserve out of memory) and alloc waits instead',
-    minShare: 0.005,
-    test: (s) => s.op.op === 'alloc' && s.faults.some((f) => f.site === 'uvm_tracker_reserve (after remove_completed)'),
   },
   {
     name: 'syncWithPendingWork',
@@ -88,9 +70,6 @@ export const poolLabels: readonly CaseLabel<PoolState>[] = [
       ['uvm_gpu_dma_alloc', 0.07],
       ['vmap', 0.005],
       ['uvm_mem_map_gpu_kernel', 0.008],
-      ['uvm_tracker_wait_for_other_gpus', 0.03],
-      ['uvm_tracker_reserve', 0.015],
-      ['uvm_tracker_wait', 0.015],
     ] as const
   ).map(
     ([site, minShare]): CaseLabel<PoolState> => ({
@@ -99,6 +78,48 @@ export const poolLabels: readonly CaseLabel<PoolState>[] = [
       minShare,
       // uvm_gpu_dma_alloc_page (550-575) is the same step as uvm_gpu_dma_alloc (580 and later).
       test: (s) => s.faults.some((f) => (site === 'uvm_gpu_dma_alloc' ? f.site.startsWith(site) : f.site === site)),
+    }),
+  ),
+];
+
+/** The cases trackerReuse must generate: buffers coming back with work, every tracker step failing. */
+export const reuseLabels: readonly CaseLabel<PoolState>[] = [
+  {
+    name: 'pendingBufferHandedOut',
+    description: "alloc hands out a buffer whose previous user's tracker was pending (the wait is what makes it safe)",
+    minShare: 0.07,
+    test: (s) => s.op.op === 'alloc' && s.result.ok && s.before.buffers.get(s.result.value as number)?.trackerPending === true,
+  },
+  {
+    name: 'failedTrackerWait',
+    description: "alloc fails waiting for (or adding) the buffer's tracker and gives the buffer back",
+    minShare: 0.06,
+    test: (s) => s.op.op === 'alloc' && !s.result.ok && s.faults.some((f) => f.site.startsWith('uvm_tracker')),
+  },
+  {
+    name: 'otherGpuWorkHandedOut',
+    description: "alloc hands out a buffer whose previous user's tracker held work on another GPU (uvm_tracker_wait_for_other_gpus waits for it)",
+    minShare: 0.02,
+    test: (s) => s.op.op === 'alloc' && s.result.ok && s.before.buffers.get(s.result.value as number)?.trackerPendingElsewhere === true,
+  },
+  {
+    name: 'outTrackerFallsBackToWait',
+    description: 'the out tracker cannot take the entries (uvm_tracker_reserve out of memory) and alloc waits instead',
+    minShare: 0.005,
+    test: (s) => s.op.op === 'alloc' && s.faults.some((f) => f.site === 'uvm_tracker_reserve (after remove_completed)'),
+  },
+  ...(
+    [
+      ['uvm_tracker_wait_for_other_gpus', 0.03],
+      ['uvm_tracker_reserve', 0.015],
+      ['uvm_tracker_wait', 0.015],
+    ] as const
+  ).map(
+    ([site, minShare]): CaseLabel<PoolState> => ({
+      name: `fails:${site}`,
+      description: `the fallible step ${site} fails`,
+      minShare,
+      test: (s) => s.faults.some((f) => f.site === site),
     }),
   ),
 ];

@@ -488,8 +488,6 @@ export const poolMutants: readonly MutantDef<PoolState>[] = [
   mutant('syncWaitsForHeadOnly', 'syncLeavesNoPendingWork', 4, 'sync waits for the tracker of the first free buffer only', SyncWaitsForHeadOnly),
   mutant('trackerFailureDeinitsTracker', 'pooledBufferTrackerIsInitialised', 4, "upstream's alloc error path: uvm_tracker_deinit, then the buffer goes back to the pool", TrackerFailureDeinitsTracker, BOTH),
   mutant('waitFailsOnEmptyTracker', 'trackerStepFailsOnlyOnUnfinishedWork', 2, 'uvm_tracker_wait fails on the global error even when the tracker has no unfinished work', WaitFailsOnEmptyTracker),
-  mutant('otherGpuWaitIncludesOwner', 'trackerStepFailsOnlyOnUnfinishedWork', 4, "uvm_tracker_wait_for_other_gpus waits for (and fails on) the owner GPU's entries too", OtherGpuWaitIncludesOwner),
-  mutant('outTrackerNoMemoryFails', 'failureReportsTheFailedStep', 4, 'uvm_tracker_add_tracker_safe returns NV_ERR_NO_MEMORY instead of waiting', OutTrackerNoMemoryFails),
   mutant('freeDropsCallerTracker', 'freeKeepsCallersWorkOnBuffer', 3, "free puts the buffer back without the caller's tracker", FreeDropsCallerTracker, BOTH),
   mutant('allocTakesTail', 'allocHandsOutTheHeadBuffer', 2, 'alloc takes the tail of the free list instead of the head', AllocTakesTail),
   mutant('initOneShort', 'initCreatesTheRequestedPool', 1, 'init creates one buffer fewer than asked', InitOneShort),
@@ -497,4 +495,12 @@ export const poolMutants: readonly MutantDef<PoolState>[] = [
   mutant('initCountsBeforeCreating', 'deinitLeavesNothingAllocated', 1, "upstream's pool init: num_dma_buffers set to the full count before any buffer is made", InitCountsBeforeCreating, BOTH),
   mutant('stagingAllocatedInPages', 'liveBufferIsWholeAndMapped', 1, '580: the staging buffer allocated in 4 KiB pages instead of one 2 MiB chunk', StagingAllocatedInPages, ['uvm-580']),
   mutant('chunkFreeGivesBackPageSize', 'mappedCpuPagesSizeIsExact', 1, '580: freeing a DMA chunk takes PAGE_SIZE off mapped_cpu_pages_size, not the chunk size', ChunkFreeGivesBackPageSize, ['uvm-580']),
+];
+
+const reuseMutant = mutantOf<PoolState>('trackerReuse');
+
+/** Seeded bugs in the tracker steps that only a buffer coming round with unfinished work exposes. */
+export const reuseMutants: readonly MutantDef<PoolState>[] = [
+  reuseMutant('otherGpuWaitIncludesOwner', 'trackerStepFailsOnlyOnUnfinishedWork', 4, "uvm_tracker_wait_for_other_gpus waits for (and fails on) the owner GPU's entries too", OtherGpuWaitIncludesOwner),
+  reuseMutant('outTrackerNoMemoryFails', 'failureReportsTheFailedStep', 4, 'uvm_tracker_add_tracker_safe returns NV_ERR_NO_MEMORY instead of waiting', OutTrackerNoMemoryFails),
 ];

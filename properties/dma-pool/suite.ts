@@ -2,9 +2,9 @@
 import { dmaPoolSpec, type PoolState } from '../../model/dma-pool/index.js';
 import type { SubsystemSuite } from '../harness/suite.js';
 import { poolConcurrencyProperty, poolRaceMutants } from './concurrency.js';
-import { poolLifecycle } from './generators.js';
-import { poolLabels } from './labels.js';
-import { poolMutants } from './mutants.js';
+import { poolLifecycle, trackerReuse } from './generators.js';
+import { poolLabels, reuseLabels } from './labels.js';
+import { poolMutants, reuseMutants } from './mutants.js';
 
 export const dmaPoolSuite: SubsystemSuite<PoolState> = {
   spec: dmaPoolSpec,
@@ -17,7 +17,15 @@ export const dmaPoolSuite: SubsystemSuite<PoolState> = {
       numRuns: 1000,
       labels: poolLabels,
     },
+    {
+      name: 'trackerReuse',
+      description: "a buffer going round a small pool: freed with the caller's unfinished work (on other GPUs too), allocated again with its tracker steps failing",
+      source: '000_e4d5058719a42ede.txt § uvm_conf_computing_dma_buffer_alloc, uvm_conf_computing_dma_buffer_free; uvm_tracker.c',
+      operations: trackerReuse,
+      numRuns: 300,
+      labels: reuseLabels,
+    },
     poolConcurrencyProperty,
   ],
-  mutants: [...poolMutants, ...poolRaceMutants],
+  mutants: [...poolMutants, ...reuseMutants, ...poolRaceMutants],
 };
