@@ -167,6 +167,10 @@ static void region_rw(unsigned index, u64 offset, u64 count, bool is_write, unsi
 		answer_error(out, ret);
 		return;
 	}
+	if (shim_core_region >= 0) {
+		out_printf(out, "{\"result\":{\"ok\":true,\"value\":{\"vfioPciCore\":%d}}", shim_core_region);
+		return;
+	}
 	out_printf(out, "{\"result\":{\"ok\":true,\"value\":{\"count\":");
 	out_u64(out, (u64)ret);
 	if (!is_write && (u64)ret <= READ_DATA_MAX) {
@@ -252,7 +256,10 @@ static void mmap_region(unsigned index, u64 pgoff, u64 length, struct out *out)
 		answer_error(out, ret);
 		return;
 	}
-	out_printf(out, "{\"result\":{\"ok\":true}");
+	if (shim_core_region >= 0)
+		out_printf(out, "{\"result\":{\"ok\":true,\"value\":{\"vfioPciCore\":%d}}", shim_core_region);
+	else
+		out_printf(out, "{\"result\":{\"ok\":true}");
 }
 
 static int region_of(const struct json *args)
@@ -288,6 +295,7 @@ static void apply(const char *op, const struct json *args, struct out *out)
 
 	fault_plan_load(&faults, args);
 	shim_faults = &faults;
+	shim_core_region = -1;
 	shim_clear_assertions();
 	if (strcmp(op, "probe") == 0 && json_u64(json_get(args, "memphys"), &a) && json_u64(json_get(args, "memlength"), &b)) {
 		probe(a, b, out);

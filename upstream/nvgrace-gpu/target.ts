@@ -87,16 +87,16 @@ function diagnostics(stderr: string): { text: string; symbol?: string } {
   const lines = stderr.split('\n').filter((l) => /\b(error|undefined reference)\b/.test(l));
   const text = (lines.length > 0 ? lines : stderr.split('\n')).slice(0, 6).join('\n').trim();
   const symbol =
-    /implicit declaration of function '([^']+)'/.exec(stderr)?.[1] ??
-    /undefined reference to `([^']+)'/.exec(stderr)?.[1] ??
-    /'([A-Za-z_][A-Za-z0-9_]*)' undeclared/.exec(stderr)?.[1] ??
-    /has no member named '([^']+)'/.exec(stderr)?.[1] ??
-    /unknown type name '([^']+)'/.exec(stderr)?.[1];
+    /implicit declaration of function ['‘]([^'’]+)['’]/.exec(stderr)?.[1] ??
+    /undefined reference to [`‘]([^'’]+)['’]/.exec(stderr)?.[1] ??
+    /['‘]([A-Za-z_][A-Za-z0-9_]*)['’] undeclared/.exec(stderr)?.[1] ??
+    /has no member named ['‘]([^'’]+)['’]/.exec(stderr)?.[1] ??
+    /unknown type name ['‘]([^'’]+)['’]/.exec(stderr)?.[1];
   return symbol === undefined ? { text } : { text, symbol };
 }
 
 function compile(args: string[], file: string, tree: string, what: string): void {
-  const r = spawnSync(cc(), args, { encoding: 'utf8' });
+  const r = spawnSync(cc(), args, { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } });
   if (r.error !== undefined) throw new UpstreamError(`cannot run the C compiler ${cc()}: ${r.error.message}`, file, undefined, tree);
   if (r.status !== 0) {
     const d = diagnostics(r.stderr);
@@ -105,10 +105,27 @@ function compile(args: string[], file: string, tree: string, what: string): void
   }
 }
 
+/** A hash of the files' contents (not their paths) and the flags: what a build depends on. */
 function hashOf(files: string[], extra: string): string {
   const h = createHash('sha256');
-  for (const f of files) h.update(f).update('\0').update(readFileSync(f)).update('\0');
+  for (const f of files) h.update(readFileSync(f)).update('\0');
   return h.update(extra).digest('hex').slice(0, 16);
+}
+
+/** The project's own objects (shim, protocol program, JSON lines), built once per version of their sources. */
+function ownObjects(tree: string): string[] {
+  const key = hashOf([...OWN_SOURCES, ...OWN_HEADERS], `${cc()} ${CFLAGS.join(' ')}`);
+  const dir = join(ROOT, 'upstream', 'build', 'nvgrace-gpu', `shim-${key}`);
+  const objects = OWN_SOURCES.map((src) => join(dir, src.replace(/^.*\//, '').replace(/\.c$/, '.o')));
+  if (objects.every((o) => existsSync(o))) return objects;
+  mkdirSync(dir, { recursive: true });
+  OWN_SOURCES.forEach((src, i) => {
+    const obj = objects[i] as string;
+    const tmp = `${obj}.${process.pid}.tmp`;
+    compile([...CFLAGS, '-Wall', '-Wextra', '-I', COMMON, '-I', SHIM_INCLUDE, '-I', HERE, '-c', src, '-o', tmp], src, tree, 'the shim');
+    renameSync(tmp, obj);
+  });
+  return objects;
 }
 
 export const target: UpstreamTarget = {
@@ -162,11 +179,7 @@ export const target: UpstreamTarget = {
     for (const [symbol, meaning] of Object.entries(REQUIRED_SYMBOLS))
       if (!new RegExp(`\\b${symbol}\\b`).test(defined))
         throw new UpstreamError(`${DRIVER_FILE} does not define ${symbol}: the shim expects ${meaning}`, DRIVER_FILE, symbol, tree);
-    for (const src of OWN_SOURCES) {
-      const obj = join(outDir, src.replace(/^.*\//, '').replace(/\.c$/, '.o'));
-      compile([...CFLAGS, '-Wall', '-Wextra', '-I', COMMON, '-I', SHIM_INCLUDE, '-I', HERE, '-c', src, '-o', obj], src, tree, 'the shim');
-      objects.push(obj);
-    }
+    objects.push(...ownObjects(tree));
     const tmp = `${exe}.${process.pid}.tmp`;
     compile([...CFLAGS, '-o', tmp, ...objects], 'the link', tree, 'the link');
     renameSync(tmp, exe);

@@ -662,17 +662,27 @@ int vfio_info_add_capability(struct vfio_info_cap *caps, struct vfio_info_cap_he
 void vfio_info_cap_shift(struct vfio_info_cap *caps, size_t offset) { (void)caps, (void)offset; }
 
 /*
- * vfio-pci-core's read and write: config space is a plain 4 KiB byte store (accesses past cfg_size are -EFAULT);
- * every other region of this function is absent (-EINVAL).
+ * vfio-pci-core's read, write and mmap. A zero count returns 0 at once; an index past the last region is -EINVAL;
+ * config space is a plain 4 KiB byte store (accesses past cfg_size are -EFAULT). What the other regions (BAR0,
+ * BAR3, BAR5, the ROM, VGA) do depends on the physical device, which is not emulated: the access is recorded as
+ * handed to vfio-pci-core (shim_core_region), as the specification's result names it.
  */
+int shim_core_region = -1;
+
 static ssize_t core_rw(struct vfio_device *core_vdev, char __user *buf, size_t count, loff_t *ppos, bool iswrite)
 {
 	struct vfio_pci_core_device *vdev = container_of(core_vdev, struct vfio_pci_core_device, vdev);
 	u64 index = VFIO_PCI_OFFSET_TO_INDEX((u64)*ppos);
 	u64 pos = (u64)*ppos & VFIO_PCI_OFFSET_MASK;
 
-	if (index != VFIO_PCI_CONFIG_REGION_INDEX)
+	if (count == 0)
+		return 0;
+	if (index >= VFIO_PCI_NUM_REGIONS)
 		return -EINVAL;
+	if (index != VFIO_PCI_CONFIG_REGION_INDEX) {
+		shim_core_region = (int)index;
+		return (ssize_t)count;
+	}
 	if (pos >= (u64)vdev->pdev->cfg_size || count > (u64)vdev->pdev->cfg_size - pos)
 		return -EFAULT;
 	if (iswrite ? copy_from_user(vdev->pdev->config + pos, buf, count) : copy_to_user(buf, vdev->pdev->config + pos, count))
@@ -690,8 +700,12 @@ ssize_t vfio_pci_core_write(struct vfio_device *core_vdev, const char __user *bu
 }
 int vfio_pci_core_mmap(struct vfio_device *core_vdev, struct vm_area_struct *vma)
 {
-	(void)core_vdev, (void)vma;
-	return -EINVAL;
+	unsigned int index = vma->vm_pgoff >> (VFIO_PCI_OFFSET_SHIFT - PAGE_SHIFT);
+	(void)core_vdev;
+	if (index >= VFIO_PCI_ROM_REGION_INDEX)
+		return -EINVAL;
+	shim_core_region = (int)index;
+	return 0;
 }
 void vfio_pci_core_request(struct vfio_device *core_vdev, unsigned int count) { (void)core_vdev, (void)count; }
 int vfio_pci_core_match(struct vfio_device *core_vdev, char *buf) { (void)core_vdev, (void)buf; return 0; }

@@ -38,6 +38,9 @@ void shim_clear_properties(void);
 char __user *shim_user_buffer(u64 length, unsigned seed, const u8 *bytes);
 const u8 *shim_user_bytes(void);
 
+/* The region index a read, write or mmap was handed to vfio-pci-core for (-1: none), since it was last reset. */
+extern int shim_core_region;
+
 /* Assertions raised since the last call, as one string each; shim_take_assertions hands them over and clears. */
 size_t shim_assertion_count(void);
 const char *shim_assertion_text(size_t i);
