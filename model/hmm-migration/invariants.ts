@@ -38,7 +38,7 @@ function reachedMemory({ op, before }: { op: Operation; before: HmmState }): boo
   return before.pages[op.args['page'] as number]?.copies[op.args['gpu'] as number] === null;
 }
 
-/** Says how two states differ in anything but page p's entry (other pages, frames, chunks); undefined when they do not. */
+/** Says how a page other than p differs from before (place, permission, data, a stray copy, dirty tag, GPU copies); undefined when none does. */
 function otherPagesChanged(before: HmmState, after: HmmState, p: number): string | undefined {
   for (let q = 0; q < after.pages.length; q++) {
     if (q === p) continue;
