@@ -9,7 +9,6 @@ import {
   MEMBLK_SIZE,
   NvgraceGpuModel,
   PAGE_SHIFT,
-  PAGE_SIZE,
   RESMEM_SIZE,
   VFIO_PCI_OFFSET_MASK,
   type DeviceRegion,
@@ -217,10 +216,24 @@ class ConfigReadFromDwordStart extends NvgraceGpuModel {
   }
 }
 
-/** req_len is taken one page short (vm_end - vm_start - PAGE_SIZE): a mapping one page past device memory passes the check. */
-class MmapOnePageShort extends NvgraceGpuModel {
+/**
+ * The upper half of a 64-bit fake BAR (region 3 or 5) is refused by the driver with -EINVAL instead of being handed
+ * to vfio_pci_core_read / write (what this specification once said of offsets in [2^40, 2^41)).
+ */
+class UpperHalfOfBarRefused extends NvgraceGpuModel {
+  override coreRegionAccess(index: number, count: bigint): Result {
+    if (count > 0n && (index === 3 || index === 5)) return { ok: false, error: '-EINVAL' };
+    return super.coreRegionAccess(index, count);
+  }
+}
+
+/** remap_pfn_range is given the rest of device memory from the offset instead of req_len: more is mapped than asked. */
+class MmapMapsRestOfRegion extends NvgraceGpuModel {
   override mmapRegion(s: NvgraceState, region: MemRegion, pgoff: bigint, reqLen: bigint): Result {
-    return super.mmapRegion(s, region, pgoff, reqLen > PAGE_SIZE ? reqLen - PAGE_SIZE : reqLen);
+    const result = super.mmapRegion(s, region, pgoff, reqLen);
+    const m = s.mappings[s.mappings.length - 1];
+    if (result.ok && m !== undefined) s.mappings[s.mappings.length - 1] = { ...m, length: region.memlength - m.offset };
+    return result;
   }
 }
 
@@ -265,7 +278,8 @@ export const nvgraceMutants: readonly MutantDef<NvgraceState>[] = [
   mutant('offsetBeyondRegionRefused', 'accessGoesToRegionOfFilePosition', 2, 'a read past the 40 offset bits of its region is -EINVAL instead of reaching the next region', OffsetBeyondRegionRefused),
   mutant('resmemReadPassesIsWrite', 'readsChangeNothing', 2, 'the resmem read calls vfio_pci_core_do_io_rw with iswrite = true', ResmemReadPassesIsWrite),
   mutant('configReadFromDwordStart', 'configReadsReturnConfigSpace', 3, 'config reads outside the registers are served from the start of their dword', ConfigReadFromDwordStart),
-  mutant('mmapOnePageShort', 'mmapMapsWhatWasAsked', 2, 'mmap takes req_len one page short, so a mapping one page past device memory is accepted', MmapOnePageShort),
+  mutant('upperHalfOfBarRefused', 'accessGoesToRegionOfFilePosition', 2, 'the upper half of a 64-bit fake BAR (region 3 or 5) is -EINVAL instead of vfio-pci-core\'s', UpperHalfOfBarRefused),
+  mutant('mmapMapsRestOfRegion', 'mmapMapsWhatWasAsked', 2, 'mmap maps the rest of device memory from the offset instead of the length asked', MmapMapsRestOfRegion),
   mutant('usememBarAfterRoundDown', 'barSizeIsPowerOfTwoCoveringRegion', 1, 'linux-6a9eb2d with the usemem BAR sized from the rounded-down usemem (the older rule)', UsememBarAfterRoundDown, ['linux-6a9eb2d']),
   mutant('usememBarBeforeRoundDown', 'barSizeIsPowerOfTwoCoveringRegion', 1, 'before-6a9eb2d with the usemem BAR sized before the round-down (the newer rule)', UsememBarBeforeRoundDown, ['before-6a9eb2d']),
 ];
