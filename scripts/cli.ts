@@ -1,9 +1,9 @@
 // Shared pieces of the command-line front ends: usage errors (exit 2) and name resolution with the valid
 // names listed, so a typo never silently runs nothing.
 
-import { accessSync, constants, mkdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { suites } from '../properties/harness/registry.js';
 import type { AnySuite, PropertyDef } from '../properties/harness/suite.js';
 
@@ -83,7 +83,7 @@ export function checkOutDir(dir: string): void {
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== 'ENOENT') usageError(`${flag} cannot be used (${code ?? (error as Error).message})`);
     try {
-      mkdirSync(dir, { recursive: true });
+      makeFolders(dir);
     } catch (made) {
       usageError(`${flag} cannot be created (${(made as NodeJS.ErrnoException).code ?? (made as Error).message})`);
     }
@@ -96,6 +96,19 @@ export function checkOutDir(dir: string): void {
   } catch (error) {
     usageError(`${flag} is not writable (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
+}
+
+/**
+ * `mkdir -p`, one level at a time: Node's recursive mkdirSync never returns for some paths (under /proc, say,
+ * where every level reports ENOENT).
+ */
+function makeFolders(dir: string): void {
+  const missing: string[] = [];
+  for (let p = resolve(dir); !existsSync(p); p = dirname(p)) {
+    missing.unshift(p);
+    if (dirname(p) === p) break;
+  }
+  for (const p of missing) mkdirSync(p);
 }
 
 /** One word of a command line as a POSIX shell reads it back. */
