@@ -17,7 +17,8 @@ export function toJson(value: Value): unknown {
   if (Array.isArray(value)) return value.map((v) => toJson(v as Value));
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = toJson(v as Value);
+    // defineProperty: a key named "__proto__" stays an ordinary field (an assignment would set the prototype).
+    for (const [k, v] of Object.entries(value)) Object.defineProperty(out, k, { value: toJson(v as Value), enumerable: true, writable: true, configurable: true });
     return out;
   }
   return value;

@@ -1,5 +1,6 @@
 // Shared by the conformance tests: building the C examples, opening implementations, and one search.
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Operation } from '../../model/common/values.js';
 import { conformanceTarget, type ConformanceTarget, type Implementation } from '../harness/adapter.js';
@@ -24,6 +25,16 @@ export interface Conformance {
   readonly impl: Implementation;
   readonly target: ConformanceTarget;
   readonly property: PropertyDef;
+}
+
+/** Whether a process runs (a zombie waiting for its parent to collect it does not). */
+export function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
 }
 
 export function conformance(subsystem: string, command: string, timeoutMs = 5000): Conformance {

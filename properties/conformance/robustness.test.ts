@@ -1,11 +1,13 @@
 // The suite survives implementations that crash, exit, hang or print garbage: each is a violation of its own
 // invariant with a clear message, the child is started again for the next run, and a crash is shrunk across
 // the process boundary like any other violation.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Operation } from '../../model/common/values.js';
 import { formatTrace } from '../harness/trace.js';
-import { conformance, FAKES, run, searchOn, type Conformance } from './helpers.js';
+import { conformance, FAKES, isRunning, run, searchOn, type Conformance } from './helpers.js';
 
 const init: Operation = { op: 'init', args: { count: 1, faults: [] } };
 const alloc: Operation = { op: 'alloc', args: { outTracker: false, faults: [] } };
@@ -103,4 +105,41 @@ describe('a misbehaving implementation is a violation, never a failure of the su
     expect(outcome.failure?.violation.invariant).toBe('implementationKeepsRunning');
     expect(outcome.failure?.operations.map((o) => o.op)).toEqual(['init', 'deinit']);
   });
+
+  it('an over-long answer line: a protocol violation at once, and the adapter still answers (issue 18, item 3)', () => {
+    const c = fake('long-line.sh', 20_000);
+    const started = Date.now();
+    const v = fails(c, [init], true);
+    expect(v.invariant).toBe('implementationFollowsProtocol');
+    expect(v.message).toMatch(/^an answer to reset or init longer than 4194304 bytes \(the limit of one line\): «x{20}/);
+    // Twice, from a fresh child each time, far within one request timeout (the watcher never blocks on a full pipe).
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+});
+
+describe('what an implementation starts dies with it (issue 18, item 4)', () => {
+  let dir = '';
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  /** The pids still running after up to two seconds (SIGKILL is asynchronous: a loaded machine takes a moment). */
+  const waitForNone = (list: number[]): number[] => {
+    for (const until = Date.now() + 2000; list.some(isRunning) && Date.now() < until; ) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    return list.filter(isRunning);
+  };
+  const pids = (): number[] => readFileSync(join(dir, 'pids'), 'utf8').trim().split('\n').map(Number);
+
+  for (const [how, args, ops] of [
+    ['exits at an operation', 'exit', [init]],
+    ['is killed at its deadline', '2', [init]],
+    ['ends at the end of its input (close)', 'answer', [init, deinit]],
+  ] as const) {
+    it(`an implementation that ${how} leaves no process behind`, () => {
+      dir = mkdtempSync(join(tmpdir(), 'gpumem-orphans-'));
+      const c = fake(`leaves-child.sh ${join(dir, 'pids')} ${args === '2' ? '2' : '0'} ${args === '2' ? 'answer' : args}`, 300);
+      run(c, ops);
+      run(c, ops);
+      c.impl.close();
+      expect(pids().length).toBeGreaterThan(0);
+      expect(waitForNone(pids())).toEqual([]);
+    });
+  }
 });

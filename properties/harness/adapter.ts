@@ -84,7 +84,7 @@ export function encodeJson(value: unknown): unknown {
   if (typeof value === 'bigint') return '0x' + value.toString(16);
   if (value instanceof Map) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of value) out[String(k)] = encodeJson(v);
+    for (const [k, v] of value) define(out, String(k), encodeJson(v));
     return out;
   }
   if (value instanceof Set) return [...value].map(encodeJson);
@@ -94,7 +94,7 @@ export function encodeJson(value: unknown): unknown {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
       const encoded = v === undefined ? undefined : encodeJson(v);
-      if (encoded !== undefined) out[k] = encoded;
+      if (encoded !== undefined) define(out, k, encoded);
     }
     return out;
   }
@@ -102,6 +102,19 @@ export function encodeJson(value: unknown): unknown {
 }
 
 export class DecodeError extends Error {}
+
+/**
+ * Sets an own, enumerable property: a key such as "__proto__" from an implementation's answer becomes a field
+ * like any other, never the object's prototype (a plain assignment would set the prototype).
+ */
+function define(obj: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** A field of a decoded JSON object, own properties only ("constructor" or "toString" are not inherited fields). */
+function own(obj: Record<string, unknown>, key: string): unknown {
+  return Object.hasOwn(obj, key) ? obj[key] : undefined;
+}
 
 const U64_TEXT = /^(0x[0-9a-f]+|[0-9]+)$/i;
 const HEX_TEXT = /^0x[0-9a-f]+$/i;
@@ -122,7 +135,7 @@ function decodeGeneric(raw: unknown): unknown {
   if (Array.isArray(raw)) return raw.map(decodeGeneric);
   if (isPlainObject(raw)) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(raw)) out[k] = decodeGeneric(v);
+    for (const [k, v] of Object.entries(raw)) define(out, k, decodeGeneric(v));
     return out;
   }
   return raw;
@@ -190,7 +203,7 @@ export function decodeObserved(raw: unknown, template: unknown, path = 'state'):
   if (isPlainObject(template)) {
     if (!isPlainObject(raw)) throw new DecodeError(`${path}: expected an object, got ${JSON.stringify(raw)}`);
     const out: Record<string, unknown> = { ...template };
-    for (const [k, v] of Object.entries(raw)) out[k] = decodeObserved(v, template[k], `${path}.${k}`);
+    for (const [k, v] of Object.entries(raw)) define(out, k, decodeObserved(v, own(template, k), `${path}.${k}`));
     return out;
   }
   return decodeGeneric(raw);
@@ -199,12 +212,14 @@ export function decodeObserved(raw: unknown, template: unknown, path = 'state'):
 /** Decodes an implementation's result, with the specification's result as the template for its value. */
 export function decodeResult(raw: unknown, template: Result | undefined): Result {
   if (!isPlainObject(raw)) throw new DecodeError(`result: expected {"ok": true, "value"?} or {"ok": false, "error"}, got ${JSON.stringify(raw)}`);
-  if (raw['ok'] === true) {
-    if (raw['value'] === undefined) return { ok: true };
-    const value = decodeObserved(raw['value'], template?.ok ? template.value : undefined, 'result.value') as Value;
+  const ok = own(raw, 'ok');
+  const error = own(raw, 'error');
+  if (ok === true) {
+    if (own(raw, 'value') === undefined) return { ok: true };
+    const value = decodeObserved(own(raw, 'value'), template?.ok ? template.value : undefined, 'result.value') as Value;
     return { ok: true, value };
   }
-  if (raw['ok'] === false && typeof raw['error'] === 'string') return fail(raw['error']);
+  if (ok === false && typeof error === 'string') return fail(error);
   throw new DecodeError(`result: expected {"ok": true, "value"?} or {"ok": false, "error": "CODE"}, got ${JSON.stringify(raw)}`);
 }
 
@@ -382,6 +397,33 @@ export function conformanceInvariants<S>(spec: SubsystemSpec<S>): Invariant<Conf
   ];
 }
 
+/**
+ * The implementation's state copied by the specification's own snapshot, which assumes the specification's shapes:
+ * a value the specification does not have at that place (a region where its probe failed, reported with fields
+ * missing) may not be copyable that way, and is then copied as plain data. The state is never what fails here.
+ */
+function snapshotReported<S>(spec: SubsystemSpec<S>, impl: S): S {
+  try {
+    return spec.snapshot(impl);
+  } catch {
+    try {
+      return structuredClone(impl);
+    } catch {
+      return impl;
+    }
+  }
+}
+
+/** The implementation's state described as the specification describes its own, or as JSON when that cannot be done. */
+function describeReported<S>(spec: SubsystemSpec<S>, impl: S): string {
+  try {
+    return spec.describe(impl);
+  } catch (error) {
+    const json = JSON.stringify(encodeJson(impl)) ?? '';
+    return `(not in the specification's shape: ${error instanceof Error ? error.message : String(error)}) ${json.length > 400 ? json.slice(0, 400) + '…' : json}`;
+  }
+}
+
 /** The subsystem's suite as run against an implementation: same properties and signatures, wrapped state. */
 export function conformanceSuite<S>(suite: SubsystemSuite<S>, onViolation?: () => void): SubsystemSuite<ConformState<S>> {
   const spec = suite.spec;
@@ -408,13 +450,13 @@ export function conformanceSuite<S>(suite: SubsystemSuite<S>, onViolation?: () =
     createModel: () => {
       throw new Error('a conformance suite runs through its target (conformanceTarget)');
     },
-    snapshot: (st) => ({ ...st, spec: spec.snapshot(st.spec), impl: spec.snapshot(st.impl) }),
+    snapshot: (st) => ({ ...st, spec: spec.snapshot(st.spec), impl: snapshotReported(spec, st.impl) }),
     describe: (st) => {
       if (st.failure !== undefined) return `implementation: no answer (${st.failure.kind})`;
       if (st.down) return 'implementation: down since an earlier step';
       if (st.unsupported) return `not implemented by the implementation (the specification's result is shown): ${spec.describe(st.spec)}`;
       if (st.notSent) return `not sent to the implementation (the search was stopping): ${spec.describe(st.spec)}`;
-      const impl = spec.describe(st.impl);
+      const impl = describeReported(spec, st.impl);
       const ref = spec.describe(st.spec);
       return impl === ref ? impl : `${impl}\n     specification: ${ref}`;
     },

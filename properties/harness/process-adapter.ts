@@ -20,8 +20,8 @@ import type { Operation, Value } from '../../model/common/values.js';
 import { toJson } from '../../model/common/values.js';
 import { type AdapterStats, type Implementation, ImplementationFailure, type ImplResponse, type OpenOptions } from './adapter.js';
 
-const MARK_EXIT = '\u0000gpumem:exit';
-const MARK_TIMEOUT = '\u0000gpumem:timeout';
+/** A marker line from the watcher: `\0gpumem:exit:<pid>` or `\0gpumem:timeout:<pid>`, about the child of that pid. */
+const MARK = '\u0000gpumem:';
 /**
  * Longest answer line accepted, in bytes (docs/conformance.md): a longer one is a protocol violation, reported as
  * soon as that much has arrived without a newline, rather than buffered without end.
@@ -344,8 +344,13 @@ export class ProcessImplementation implements Implementation {
     while (lines.length < requests.length) {
       const line = this.readLine(during);
       // The watcher's marker ends whatever the child had written so far (an unfinished line, say).
-      const at = line.indexOf('\u0000gpumem:');
-      if (at >= 0) this.failed(line.slice(at) === MARK_TIMEOUT, during, lines, line.slice(0, at));
+      const at = line.indexOf(MARK);
+      if (at >= 0) {
+        const [kind, pid] = line.slice(at + MARK.length).split(':');
+        // A marker about an earlier child (written late, when the pipe had room again) is not about this one.
+        if (pid !== undefined && pid !== '' && Number(pid) !== this.pid) continue;
+        this.failed(kind === 'timeout', during, lines, line.slice(0, at));
+      }
       lines.push(line);
     }
     this.deadline[0] = 0;
@@ -411,14 +416,16 @@ export class ProcessImplementation implements Implementation {
       this.kill();
       throw new ImplementationFailure('protocol', `the answer to ${opName} is not JSON: ${quote(line)} (${(error as Error).message})`);
     }
-    if (parsed !== null && typeof parsed === 'object' && (parsed as { unsupported?: unknown }).unsupported === true) return { unsupported: true };
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed) || !('result' in parsed)) {
+    // Own fields only: an answer's "constructor" or "__proto__" is never taken for a field it lacks.
+    if (parsed !== null && typeof parsed === 'object' && Object.hasOwn(parsed, 'unsupported') && (parsed as { unsupported?: unknown }).unsupported === true) return { unsupported: true };
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed) || !Object.hasOwn(parsed, 'result')) {
       this.kill();
       throw new ImplementationFailure('protocol', `the answer to ${opName} has no "result": ${quote(line)}`);
     }
     const obj = parsed as { result: unknown; state?: unknown; assertions?: unknown };
-    const response: ImplResponse = obj.state === undefined ? { result: obj.result } : { result: obj.result, state: obj.state };
-    if (obj.assertions === undefined) return response;
+    const state = Object.hasOwn(obj, 'state') ? obj.state : undefined;
+    const response: ImplResponse = state === undefined ? { result: obj.result } : { result: obj.result, state };
+    if (!Object.hasOwn(obj, 'assertions') || obj.assertions === undefined) return response;
     if (!Array.isArray(obj.assertions) || !obj.assertions.every((a) => typeof a === 'string')) {
       this.kill();
       throw new ImplementationFailure('protocol', `the answer to ${opName} has "assertions" that is not a list of strings: ${quote(line)}`);

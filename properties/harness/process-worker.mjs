@@ -46,7 +46,8 @@ function answer(payload) {
 }
 
 /**
- * Writes a marker line into the child's stdout pipe, never blocking: when the pipe is full (the child wrote more
+ * Writes a marker line (it names the child's pid: one that waited in a full pipe past its child is recognised as
+ * stale) into the child's stdout pipe, never blocking: when the pipe is full (the child wrote more
  * than the main thread has read, an over-long line say), it tries again shortly, for as long as this child is the
  * current one. A blocking write here would stop this thread for good, and with it every status answer and the
  * process's exit.
@@ -146,7 +147,7 @@ function start({ command, cwd, env, inPath, outPath }) {
     if (exited === undefined) {
       exited = { code: null, signal: null };
       closed = true;
-      mark(MARK_EXIT);
+      mark(`${MARK_EXIT}:${me.pid ?? ''}`, me);
       if (statusWanted) answerStatus();
     }
   });
@@ -159,7 +160,7 @@ function start({ command, cwd, env, inPath, outPath }) {
     if (me !== child) return;
     exited = { code, signal };
     guard(0);
-    mark(MARK_EXIT);
+    mark(`${MARK_EXIT}:${me.pid}`, me);
     // stderr may still be draining: give it a moment before answering a status request without it
     setTimeout(() => {
       if (me === child && !closed) {
@@ -180,7 +181,7 @@ function start({ command, cwd, env, inPath, outPath }) {
     deadline[0] = 0;
     timedOut = true;
     killGroup();
-    mark(MARK_TIMEOUT);
+    mark(`${MARK_TIMEOUT}:${me.pid}`, me);
   }, 20);
   ticker.unref();
   guard(child.pid);
