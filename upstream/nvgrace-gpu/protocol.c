@@ -168,7 +168,11 @@ static void region_rw(unsigned index, u64 offset, u64 count, bool is_write, unsi
 		return;
 	}
 	if (shim_core_region >= 0) {
-		out_printf(out, "{\"result\":{\"ok\":true,\"value\":{\"vfioPciCore\":%d}}", shim_core_region);
+		/* Handed to vfio-pci-core: a zero count returns 0 there before any region is looked at. */
+		if (ret == 0)
+			out_printf(out, "{\"result\":{\"ok\":true,\"value\":{\"count\":\"0x0\"}}");
+		else
+			out_printf(out, "{\"result\":{\"ok\":true,\"value\":{\"vfioPciCore\":%d}}", shim_core_region);
 		return;
 	}
 	out_printf(out, "{\"result\":{\"ok\":true,\"value\":{\"count\":");

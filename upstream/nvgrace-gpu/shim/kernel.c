@@ -675,8 +675,11 @@ static ssize_t core_rw(struct vfio_device *core_vdev, char __user *buf, size_t c
 	u64 index = VFIO_PCI_OFFSET_TO_INDEX((u64)*ppos);
 	u64 pos = (u64)*ppos & VFIO_PCI_OFFSET_MASK;
 
-	if (count == 0)
+	if (count == 0) {
+		if (index != VFIO_PCI_CONFIG_REGION_INDEX)
+			shim_core_region = (int)min_t(u64, index, 0x7fffffff);
 		return 0;
+	}
 	if (index >= VFIO_PCI_NUM_REGIONS)
 		return -EINVAL;
 	if (index != VFIO_PCI_CONFIG_REGION_INDEX) {
