@@ -218,8 +218,10 @@ export const poolReference: Reference<ConcurrentPoolState> = {
     if (done.call.op === 'free') return freeOf(s, done.locals['given'] as BufferId, done.call.args['withTracker'] as boolean, done.call.args['otherGpus'] as boolean);
     if (taken === undefined) return done.call;
     if (part === 1) return freeOf(s, taken.buffer, false, false);
-    // The take alone: the same call without the tracker steps that failed (as if the buffer's work had completed).
-    const faults = (done.call.args['faults'] as readonly number[]).filter((i) => !taken.failedAt.includes(i));
+    // The take alone: the same call with no fault from its first failed tracker step on (the tracker steps are the
+    // call's last fallible steps, and the take does not depend on them).
+    const firstFailed = Math.min(...taken.failedAt);
+    const faults = (done.call.args['faults'] as readonly number[]).filter((i) => i < firstFailed);
     return { op: 'alloc', args: { ...done.call.args, faults } };
   },
   expected: (done, part) => {

@@ -20,7 +20,7 @@ const op = (name: string, args: Operation['args']): Operation => ({ op: name, ar
 const concurrentFaults = fc.oneof(
   { withCrossShrink: true },
   { weight: 8, arbitrary: fc.constant<number[]>([]) },
-  { weight: 1, arbitrary: fc.constantFrom([0], [1], [0, 1], [1, 2]) },
+  { weight: 2, arbitrary: fc.constantFrom([0], [1], [0, 1], [1, 2]) },
   { weight: 1, arbitrary: fc.constantFrom(...FALLIBLE_STEPS_PER_BUFFER_BY_VERSION.flatMap((n) => [[n], [n + 1], [n, n + 1]])) },
 );
 
@@ -35,13 +35,15 @@ const call = fc.oneof({ weight: 3, arbitrary: allocCall }, { weight: 2, arbitrar
 
 /**
  * A pool of one buffer (it grows by expansion: 1, 2, 4, ...), then a few plain allocs so that the free list is
- * often empty when the channels arrive.
+ * often empty when the channels arrive; in half the cases some of those buffers are given back with their users'
+ * unfinished work, so that the channels' tracker steps have something to wait for (and to fail on).
  */
 const setup = fc
-  .record({ allocs: fc.nat(3) })
-  .map(({ allocs }) => [
+  .record({ allocs: fc.nat(3), giveBack: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 2 })), otherGpus: fc.boolean() })
+  .map(({ allocs, giveBack, otherGpus }) => [
     op('init', { count: 1, faults: [] }),
     ...Array.from({ length: allocs }, () => op('alloc', { outTracker: false, faults: [] })),
+    ...Array.from({ length: Math.min(giveBack, allocs) }, () => op('free', { slot: 0, withTracker: true, otherGpus })),
   ]);
 
 /** Two or three channels at once, in a random interleaving. */
