@@ -251,6 +251,23 @@ class UsememBarBeforeRoundDown extends NvgraceGpuModel {
   }
 }
 
+/**
+ * Upstream's behaviour (docs/findings.md): nvgrace_gpu_map_and_read keeps what vfio_pci_core_do_io_rw returns (the
+ * bytes it moved) in `ret`, and nvgrace_gpu_read_mem returns any nonzero `ret` at once. So a resmem read that
+ * reaches device memory returns only its device bytes: a read straddling the end of resmem is short, and its ~0
+ * padding is never filled. (usemem's copy_to_user path returns 0 and is not affected.)
+ */
+class ResmemReadReturnsDeviceCount extends NvgraceGpuModel {
+  override readMem(region: MemRegion, offset: bigint, count: bigint, faults: FaultPlan): Result {
+    const result = super.readMem(region, offset, count, faults);
+    if (!result.ok || region.name !== 'resmem' || offset >= region.memlength) return result;
+    const value = result.value as { count: bigint; data?: string };
+    const memCount = this.readDeviceCount(region, offset, value.count);
+    if (memCount === value.count) return result;
+    return { ok: true, value: value.data === undefined ? { count: memCount } : { count: memCount, data: value.data.slice(0, Number(memCount) * 2) } };
+  }
+}
+
 const mutant = mutantOf<NvgraceState>('nvgraceLifecycle');
 
 export const nvgraceMutants: readonly MutantDef<NvgraceState>[] = [
@@ -278,6 +295,7 @@ export const nvgraceMutants: readonly MutantDef<NvgraceState>[] = [
   mutant('offsetBeyondRegionRefused', 'accessGoesToRegionOfFilePosition', 2, 'a read past the 40 offset bits of its region is -EINVAL instead of reaching the next region', OffsetBeyondRegionRefused),
   mutant('resmemReadPassesIsWrite', 'readsChangeNothing', 2, 'the resmem read calls vfio_pci_core_do_io_rw with iswrite = true', ResmemReadPassesIsWrite),
   mutant('configReadFromDwordStart', 'configReadsReturnConfigSpace', 3, 'config reads outside the registers are served from the start of their dword', ConfigReadFromDwordStart),
+  mutant('resmemReadReturnsDeviceCount', 'accessIsTruncatedAtBarEnd', 2, 'upstream: a resmem read returns what vfio_pci_core_do_io_rw moved, so a read straddling the end of resmem is short and unpadded', ResmemReadReturnsDeviceCount, ['linux-6a9eb2d', 'before-6a9eb2d']),
   mutant('upperHalfOfBarRefused', 'accessGoesToRegionOfFilePosition', 2, 'the upper half of a 64-bit fake BAR (region 3 or 5) is -EINVAL instead of vfio-pci-core\'s', UpperHalfOfBarRefused),
   mutant('mmapMapsRestOfRegion', 'mmapMapsWhatWasAsked', 2, 'mmap maps the rest of device memory from the offset instead of the length asked', MmapMapsRestOfRegion),
   mutant('usememBarAfterRoundDown', 'barSizeIsPowerOfTwoCoveringRegion', 1, 'linux-6a9eb2d with the usemem BAR sized from the rounded-down usemem (the older rule)', UsememBarAfterRoundDown, ['linux-6a9eb2d']),
