@@ -4,7 +4,7 @@
 // the repository, deadlines honoured within a run, and the test run's seed printed once.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkOutDir, parseSeed, parseWorkers, quoted, UsageError } from '../../scripts/cli.js';
@@ -69,8 +69,8 @@ type CheckJson = {
 describe('Ctrl-C and resume', () => {
   it('one Ctrl-C to the whole process group under npm prints the table and a resume command with every option; the resumed search completes exactly the uninterrupted one', async () => {
     const out = join(scratch, 'interrupted');
-    const args = ['--subsystem', 'dma-pool', '--seed=-7', '--runs', '300', '--workers', '1', '--polish', '3', '--time', '3600', '--out', out, '--json'];
-    const first = await run('npm', ['run', '--silent', 'check', '--', ...args], { interruptWhen: /dma-pool\/poolLifecycle: 300 runs/ });
+    const args = ['--subsystem', 'dma-pool', '--seed=-7', '--runs', '200', '--workers', '1', '--polish', '3', '--time', '3600', '--out', out, '--json'];
+    const first = await run('npm', ['run', '--silent', 'check', '--', ...args], { interruptWhen: /dma-pool\/poolLifecycle: 200 runs/ });
     // npm re-raises the signal after its script ends, so a shell reports 130 (128 + SIGINT) either way.
     expect(first.code === 130 || (first.code === null && first.signal === 'SIGINT'), `exit ${first.code} ${first.signal}\n${first.stderr}`).toBe(true);
     expect(first.stderr).toMatch(/interrupt: stopping the search/);
@@ -78,7 +78,7 @@ describe('Ctrl-C and resume', () => {
     expect(first.stderr).toMatch(/^interrupted: resume with {2}npm run check -- /m);
     const part: CheckJson = JSON.parse(first.stdout);
     const resume = part.resume ?? '';
-    for (const option of ['--subsystem dma-pool', '--seed=-7', '--runs 300', '--workers 1', '--polish 3', '--time 3600', `--out ${out}`, '--json'])
+    for (const option of ['--subsystem dma-pool', '--seed=-7', '--runs 200', '--workers 1', '--polish 3', '--time 3600', `--out ${out}`, '--json'])
       expect(resume, option).toContain(option);
     const at = /--resume (dma-pool\/(\w+)(?:@[\w.-]+)?):(\d+)$/.exec(resume);
     expect(at, resume).not.toBeNull();
@@ -94,7 +94,7 @@ describe('Ctrl-C and resume', () => {
     const rest: CheckJson = JSON.parse(second.stdout);
     // The uninterrupted search, in this process: the same seed, runs and target.
     for (const p of dmaPool.properties) {
-      const whole = await search(dmaPool, p, modelTarget(dmaPool), { seed: -7, runs: 300 });
+      const whole = await search(dmaPool, p, modelTarget(dmaPool), { seed: -7, runs: 200 });
       const parts = [...part.results, ...rest.results].filter((r) => r.property === p.name);
       const joined = new Coverage();
       for (const r of parts) for (const [k, n] of Object.entries(r.coverage)) joined.counts.set(k, (joined.counts.get(k) ?? 0) + n);
@@ -119,6 +119,8 @@ describe('arguments', () => {
     expect(ended.stdout).not.toMatch(/seed:/);
   });
 
+  // Through the command line the cap would start one worker per core of the machine running the tests; the
+  // function check.ts takes its worker count from is tested instead.
   it('--workers: 0 and negatives are errors; more than the cores is capped, with a note', () => {
     expect(() => parseWorkers('0', 4)).toThrow(UsageError);
     expect(() => parseWorkers('-3', 4)).toThrow(UsageError);
@@ -146,18 +148,15 @@ describe('arguments', () => {
 });
 
 describe('saving', () => {
-  it('the README example (a seeded-bug search) saves outside the repository; --workers 200 is capped at the cores; a case that cannot be saved is printed whole on stderr', async () => {
+  it('the README example (a seeded-bug search) saves outside the repository; a case that cannot be saved is printed whole on stderr', async () => {
     // One search shows all three: the scratch folder (under TMPDIR) is usable, but where the dma-pool folder would
     // go lies a regular file, so saving fails only after the search found its case.
     const tmp = join(scratch, 'tmp');
     mkdirSync(join(tmp, 'gpumem-spec', 'counterexamples'), { recursive: true });
     writeFileSync(join(tmp, 'gpumem-spec', 'counterexamples', 'dma-pool'), 'a file where the subsystem folder would go');
-    const ended = await check(['--subsystem', 'dma-pool', '--mutant', 'freeAddsTwice', '--seed', '1', '--workers', '200', '--json'], { TMPDIR: tmp });
+    const ended = await check(['--subsystem', 'dma-pool', '--mutant', 'freeAddsTwice', '--seed', '1', '--workers', '1', '--json'], { TMPDIR: tmp });
     expect(ended.code, ended.stderr).toBe(1);
     const result: CheckJson = JSON.parse(ended.stdout);
-    const cores = availableParallelism();
-    if (cores < 200) expect(ended.stderr).toContain(`note: --workers 200 is more than the ${cores} core`);
-    expect(result.workers).toBe(Math.min(200, cores));
     expect(result.out).toBe(join(tmp, 'gpumem-spec', 'counterexamples'));
     expect(ended.stderr).toMatch(/could not save the case under .*counterexamples \(\w+\); here it is/);
     expect(ended.stderr).toMatch(/NOT saved/);
