@@ -76,6 +76,9 @@ function writeNow(fd: 1 | 2, text: string): void {
   }
 }
 
+/** A second SIGINT this soon after the first is the same Ctrl-C, relayed by npm or tsx to this process again. */
+const SAME_KEYPRESS_MS = 1000;
+
 /** The same operation lists with every fault list emptied. */
 function withoutFaults(property: PropertyDef): PropertyDef {
   const strip = (ops: Operation[]): Operation[] =>
@@ -272,10 +275,16 @@ if (isMainThread) {
     process.removeAllListeners(signal);
     process.kill(process.pid, signal);
   };
+  let interruptedAt = 0;
   process.on('SIGINT', () => {
-    if (Atomics.load(stopFlag, 0) !== 0) abort('SIGINT', 'second interrupt');
+    if (Atomics.load(stopFlag, 0) !== 0) {
+      // Under npm and tsx one Ctrl-C arrives twice: from the terminal, and relayed by tsx a moment later.
+      if (Date.now() - interruptedAt < SAME_KEYPRESS_MS) return;
+      abort('SIGINT', 'second interrupt');
+    }
     Atomics.store(stopFlag, 0, 1);
-    process.stderr.write('\ninterrupt: stopping within one request; what was found is saved (Ctrl-C again to abort at once)\n');
+    interruptedAt = Date.now();
+    process.stderr.write('\ninterrupt: stopping within one request; what was found is saved (Ctrl-C again, a second later, aborts at once)\n');
   });
   process.on('SIGTERM', () => abort('SIGTERM', 'terminated'));
 } else {
