@@ -25,7 +25,7 @@ export function quoted(raw: string): string {
 }
 
 /** Cuts every overlong word of a message (an option name echoed by the argument parser, say). */
-function clipWords(message: string): string {
+export function clipWords(message: string): string {
   return message.replace(/\S{100,}/g, (word) => `${word.slice(0, ECHO_LIMIT)}… (${word.length} characters)`);
 }
 

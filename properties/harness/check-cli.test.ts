@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkOutDir, parseSeed, parseWorkers, quoted, UsageError } from '../../scripts/cli.js';
+import { checkOutDir, clipWords, parseSeed, parseWorkers, quoted, UsageError } from '../../scripts/cli.js';
 import { Coverage } from './interpreter.js';
 import { suites } from './registry.js';
 import { search, searchDeadline } from './search.js';
@@ -112,6 +112,8 @@ describe('arguments', () => {
     expect(parseSeed('seed', '2147483647')).toBe(2147483647);
     expect(() => parseSeed('seed', '')).toThrow(UsageError);
     expect(quoted('x'.repeat(10_000))).toBe(`"${'x'.repeat(60)}"… (10000 characters)`);
+    // The argument parser's own messages (an unknown option) echo the option whole: cut there too.
+    expect(clipWords(`Unknown option '--${'x'.repeat(10_000)}'`)).toBe(`Unknown option '--${'x'.repeat(57)}… (10004 characters)`);
     const ended = await check(['--seed', '9'.repeat(10_000)]);
     expect(ended.code).toBe(2);
     expect(ended.stderr).toMatch(/--seed takes a whole number from -2147483648 to 2147483647, not "9{60}"… \(10000 characters\)/);
