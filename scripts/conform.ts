@@ -16,24 +16,13 @@ import { writeSync } from 'node:fs';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { parseArgs } from 'node:util';
 import type { Operation } from '../model/common/values.js';
-import { parseFixedArgument, withFixedArguments } from '../properties/harness/fixed-arguments.js';
-import {
-  CONFORMANCE_INVARIANTS,
-  conformanceTarget,
-  ImplementationFailure,
-  implementationName,
-  openImplementation,
-  type ConformanceTarget,
-  type Implementation,
-} from '../properties/harness/adapter.js';
-import { execute } from '../properties/harness/interpreter.js';
-import { stderrExcerpt } from '../properties/harness/process-adapter.js';
-import { search, selectInvariants, type SearchOutcome } from '../properties/harness/search.js';
-import { FORMAT, save, type Counterexample } from '../properties/harness/store.js';
-import { defaultVersion, hasVersion, versionNames } from '../properties/harness/targets.js';
+import type { ConformanceTarget, Implementation } from '../properties/harness/adapter.js';
+import type { SearchOutcome } from '../properties/harness/search.js';
+import type { Counterexample } from '../properties/harness/store.js';
 import type { PropertyDef } from '../properties/harness/suite.js';
-import { formatTrace } from '../properties/harness/trace.js';
-import { checkOutDir, EXIT, main, parseInteger, resolveProperty, resolveSuite, usageError } from './cli.js';
+
+/** The exit statuses of scripts/cli.ts (EXIT), here so that the main thread loads nothing of the suite. */
+const EXIT = { ok: 0, violation: 1, usage: 2, interrupted: 130 } as const;
 
 const HELP = `usage: npm run conform -- --subsystem S --impl "<command>" [options]
 
@@ -87,6 +76,18 @@ function withoutFaults(property: PropertyDef): PropertyDef {
 }
 
 async function conform(args: string[], stopFlag: Int32Array): Promise<number> {
+  // Loaded here, on the worker thread, only: the main thread stays small and starts at once.
+  const { parseFixedArgument, withFixedArguments } = await import('../properties/harness/fixed-arguments.js');
+  const { CONFORMANCE_INVARIANTS, conformanceTarget, ImplementationFailure, implementationName, openImplementation } = await import('../properties/harness/adapter.js');
+  const { execute } = await import('../properties/harness/interpreter.js');
+  const { stderrExcerpt } = await import('../properties/harness/process-adapter.js');
+  const { search, selectInvariants } = await import('../properties/harness/search.js');
+  const { FORMAT, save } = await import('../properties/harness/store.js');
+  const { defaultVersion, hasVersion, versionNames } = await import('../properties/harness/targets.js');
+  const { formatTrace } = await import('../properties/harness/trace.js');
+  const cli = await import('./cli.js');
+  const { checkOutDir, parseInteger, resolveProperty, resolveSuite } = cli;
+  const usageError: (message: string) => never = cli.usageError; // annotated: a call narrows like a throw
   const { values } = parseArgs({
     args,
     options: {
@@ -289,6 +290,7 @@ if (isMainThread) {
   process.on('SIGTERM', () => abort('SIGTERM', 'terminated'));
 } else {
   const { args, stopFlag } = workerData as { args: string[]; stopFlag: Int32Array };
+  const { main } = await import('./cli.js');
   await main(() => conform(args, stopFlag));
   parentPort?.postMessage({ exitCode: process.exitCode ?? EXIT.ok });
 }
