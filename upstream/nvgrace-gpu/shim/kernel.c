@@ -287,7 +287,7 @@ void shim_clear_properties(void) { have_device_memory = false; }
 
 static void *map_device(enum window_kind kind, u64 phys, u64 size, const char *what)
 {
-	u64 end;
+	u64 last;
 	struct window *w;
 
 	if (shim_fault_site(what))
@@ -296,8 +296,9 @@ static void *map_device(enum window_kind kind, u64 phys, u64 size, const char *w
 		shim_assertion(__FILE__, __LINE__, "%s of 0 bytes", what);
 		return NULL;
 	}
-	if (!have_device_memory || phys < device_phys || __builtin_add_overflow(phys, size, &end) ||
-	    end - device_phys > device_length)
+	/* Device memory may end at the top of the physical address space: compare last bytes, not ends. */
+	if (!have_device_memory || device_length == 0 || phys < device_phys || __builtin_add_overflow(phys, size - 1, &last) ||
+	    last - device_phys > device_length - 1)
 		shim_assertion(__FILE__, __LINE__, "%s of [%#llx, +%#llx) outside device memory [%#llx, +%#llx)", what,
 			       (unsigned long long)phys, (unsigned long long)size, (unsigned long long)device_phys,
 			       (unsigned long long)device_length);

@@ -134,6 +134,15 @@ static void assertion_channel(void)
 	shim_reset();
 	check(assertion_mentions("never unmapped"), "assertions: a kernel mapping still live at the end of a run is reported");
 	shim_clear_assertions();
+
+	shim_set_device_memory(0x8000000000000000ULL, 0x8000000000000000ULL);
+	{
+		void *top = ioremap_wc(0xffffffffc0000000ULL, 0x40000000);
+		check(top != NULL && shim_assertion_count() == 0, "device memory that ends at the top of the physical address space can be mapped");
+		iounmap(top);
+	}
+	shim_reset();
+	shim_clear_assertions();
 }
 
 static void device_memory(void)
