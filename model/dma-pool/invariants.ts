@@ -242,7 +242,7 @@ export const poolInvariants: readonly Invariant<PoolState>[] = [
     // only inside the loop over unfinished entries, and uvm_tracker_wait_for_other_gpus skips the owner GPU's
     // entries; uvm_tracker_add_tracker_safe needs memory only when the buffer's tracker has entries to add.
     name: 'trackerStepFailsOnlyOnUnfinishedWork',
-    source: 'uvm_tracker.c 575.51.02 uvm_tracker_wait, uvm_tracker_wait_for_other_gpus, uvm_tracker_add_tracker (global error checked only while an entry is unfinished)',
+    source: `${SEED} § uvm_conf_computing_dma_buffer_alloc (uvm_tracker_wait_for_other_gpus, uvm_tracker_add_tracker_safe or uvm_tracker_wait); uvm_tracker.c 575.51.02/580.65.06 (global error checked only while an entry is unfinished)`,
     check: ({ op, result, before, after, faults }) => {
       if (op.op !== 'alloc') return undefined;
       const tracker = faults.filter((f) => f.site.startsWith('uvm_tracker'));
