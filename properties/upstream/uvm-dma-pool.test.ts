@@ -8,13 +8,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaultPlan } from '../../model/common/faults.js';
 import { emptySysmemSpace, SysmemDmaOps } from '../../model/uvm-mem/sysmem.js';
-import type { Operation } from '../../model/common/values.js';
+import { parseFixedArgument, withFixedArguments } from '../harness/fixed-arguments.js';
+import { replay } from '../harness/replay.js';
+import { listCaseFiles, load } from '../harness/store.js';
 import { seedFromEnvironment } from '../harness/seed.js';
 import { conformanceTarget } from '../harness/adapter.js';
 import { ProcessImplementation } from '../harness/process-adapter.js';
 import { findSuite } from '../harness/registry.js';
 import { target } from '../../upstream/uvm-dma-pool/target.js';
-import { run as runCase, searchOn, type Conformance } from '../conformance/helpers.js';
+import { searchOn, type Conformance } from '../conformance/helpers.js';
 import type { PropertyDef } from '../harness/suite.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -90,6 +92,21 @@ describe('uvm-dma-pool shim (no upstream tree needed)', () => {
   });
 });
 
+const FINDINGS = join(ROOT, 'counterexamples', 'upstream', 'dma-pool');
+const findings = listCaseFiles([FINDINGS]).map((file) => ({ file, ce: load(file) }));
+
+describe('uvm-dma-pool: saved upstream findings', () => {
+  it('each is a case the specification passes (upstream differs from it), one per defect and version', () => {
+    expect(findings.length).toBeGreaterThanOrEqual(4);
+    for (const { file, ce } of findings) {
+      expect(ce.target, file).toBe('impl:upstream-uvm-dma-pool');
+      expect(replay(ce, 'model').run.violation, file).toBeUndefined();
+    }
+    const kinds = new Set(findings.map(({ ce }) => `${ce.specVersion} ${ce.violation.message}`));
+    expect(kinds.size).toBe(findings.length);
+  });
+});
+
 const tree = process.env[target.envVar];
 const seed = seedFromEnvironment();
 const why = tree === undefined ? ` (skipped: set ${target.envVar} to an open-gpu-kernel-modules tree)` : '';
@@ -109,30 +126,25 @@ describe.skipIf(tree === undefined)(`uvm-dma-pool: the tree's pool and tracker a
   }, 120_000);
   afterAll(() => c?.impl.close());
 
-  // Upstream's init makes 32 buffers (the generated inits say so); a failed init is a known upstream defect
+  // Upstream's init makes 32 buffers (the target's conformArgs say so); a failed init is a known upstream defect
   // (docs/findings.md), so this search injects no faults into init.
-  const fixed = (ops: Operation[]): Operation[] => ops.map((o) => (o.op === 'init' ? { op: 'init', args: { ...o.args, count: 32, faults: [] } } : o));
-
   it('conforms on poolLifecycle with init faults masked', async () => {
-    const property = { ...c.property, operations: c.property.operations.map(fixed) };
+    const suite = findSuite('dma-pool') as NonNullable<ReturnType<typeof findSuite>>;
+    const fixed = [...(target.conformArgs ?? []).filter((a) => a !== '--fix'), 'init.faults=[]'].map((text) => parseFixedArgument(suite, text));
+    const property = withFixedArguments(c.property, fixed);
     const outcome = await searchOn(c, seed, 150, undefined, property);
     expect(outcome.failure?.violation).toBeUndefined();
     expect(outcome.runsDone).toBe(150);
   }, 120_000);
 
-  const init = (faults: number[]): Operation => ({ op: 'init', args: { count: 32, faults } });
-  const alloc = (faults: number[] = []): Operation => ({ op: 'alloc', args: { outTracker: false, faults } });
-
-  it('upstream defect: a failed init leaves num_dma_buffers at 32 with no buffer', () => {
-    // The 15th fallible step of init is a staging page of the first buffer.
-    const outcome = runCase(c, [init([14])]);
-    expect(outcome.violation?.invariant).toBe('numDmaBuffersCountsEveryBuffer');
-  });
-
-  it("upstream defect: alloc's failed tracker wait returns a buffer whose tracker was deinitialised", () => {
-    const ops: Operation[] = [init([]), ...Array.from({ length: 32 }, () => alloc()), { op: 'free', args: { slot: 0, withTracker: true, otherGpus: false } }, alloc([0])];
-    const outcome = runCase(c, ops);
-    expect(outcome.violation, 'the defect was not seen').toBeDefined();
-    expect(outcome.violation?.step).toBe(ops.length - 1);
-  });
+  // Each known upstream defect (docs/findings.md) saved as found on the real code: it still fails there, the same way.
+  it('every saved finding of this version reproduces on the tree with its invariant and message', () => {
+    const mine = findings.filter((f) => f.ce.specVersion === version);
+    expect(mine.length, `no saved finding of ${version}`).toBeGreaterThan(0);
+    for (const { file, ce } of mine) {
+      const again = replay(ce, c.target, true);
+      expect(again.run.violation?.invariant, file).toBe(ce.violation.invariant);
+      expect(again.run.violation?.message, file).toBe(ce.violation.message);
+    }
+  }, 120_000);
 });
