@@ -15,13 +15,13 @@ export const dmaPoolSpec: SubsystemSpec<PoolState> = {
       upstream:
         'open-gpu-kernel-modules 580.65.06-595.45.04: the staging buffer is one 2 MiB DMA chunk (uvm_conf_computing.c dma_buffer_alloc, uvm_mem.c, uvm_gpu.c uvm_gpu_dma_alloc)',
       checkedAgainst:
-        'read against 580.65.06 and 595.45.04 (uvm_conf_computing.c, uvm_mem.c, uvm_gpu.c, uvm_tracker.c); the pool code is identical in 580.65.06, 580.142, 590.44.01 and 595.45.04',
+        '580.65.06 and 595.45.04, read (uvm_conf_computing.c, uvm_mem.c, uvm_gpu.c, uvm_tracker.c); the pool code compared and identical in 580.142 and 590.44.01',
     },
     {
       name: 'uvm-575',
       upstream: 'open-gpu-kernel-modules 550.40.07-575.64.05: the staging buffer is 512 DMA pages of 4 KiB (uvm_conf_computing.c dma_buffer_create, uvm_mem.c)',
       checkedAgainst:
-        'read against 575.51.02 (uvm_conf_computing.c, uvm_mem.c, uvm_gpu.c, uvm_tracker.c); the pool code is identical in 550.40.07, 555.42.02, 560.28.03, 565.57.01, 570.86.15 and 575.64.05; the C port examples/dma-pool conforms to it',
+        '575.51.02, read (uvm_conf_computing.c, uvm_mem.c, uvm_gpu.c, uvm_tracker.c); the pool code compared and identical in 550.40.07, 555.42.02, 560.28.03, 565.57.01, 570.86.15 and 575.64.05; the C port examples/dma-pool conforms to this version',
     },
   ],
   sources: ['000_e4d5058719a42ede.txt'],
