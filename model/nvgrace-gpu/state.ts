@@ -138,24 +138,6 @@ export function storedByte(region: { readonly name: DeviceRegion; readonly write
   return Number((BigInt(initialSalt(region.name)) + offset) & 0xffn);
 }
 
-/**
- * Whether two stores hold the same bytes everywhere in [0, limit). Each store is, between consecutive extent
- * boundaries, a run whose bytes increase by one per offset; so two stores agree everywhere when they agree at
- * every boundary of either one.
- */
-export function storesAgree(name: DeviceRegion, a: readonly Extent[], b: readonly Extent[], limit: bigint): bigint | undefined {
-  const points = new Set<bigint>([0n]);
-  for (const w of [...a, ...b]) {
-    points.add(w.start);
-    points.add(w.end);
-  }
-  for (const p of [...points].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0))) {
-    if (p < 0n || p >= limit) continue;
-    if (storedByte({ name, writes: a }, p) !== storedByte({ name, writes: b }, p)) return p;
-  }
-  return undefined;
-}
-
 export function regionOf(s: NvgraceState, bar: BarName): MemRegion | null {
   return bar === 'BAR2' ? s.resmem : s.usemem;
 }

@@ -1,7 +1,8 @@
 // Operation lists for nvgrace-gpu. A case is a probe (the device memory size, from tiny to huge, exact powers of
-// two and one byte over) followed by accesses. Offsets, counts and lengths are drawn as an anchor of the probed
-// layout (the end of device memory, the end of the BAR, the end of the region's offset bits, ...) plus a small
-// delta, then made concrete; the anchor and delta shrink, so a shrunk case stays at the boundary it found.
+// two and one byte over, whole GiB with a tail) followed by accesses. Offsets, counts and lengths are drawn as an
+// anchor of the probed layout (the end of device memory, the end of the BAR, the end of the region's offset bits,
+// a region 2^40 bytes further, ...) plus a small delta, then made concrete; the anchor and delta shrink, so a
+// shrunk case stays at the boundary it found.
 
 import fc from 'fast-check';
 import { roundUpPowerOfTwo, U64_MAX, wrapU64 } from '../../model/common/u64.js';
@@ -41,6 +42,8 @@ export const memlengthArb: fc.Arbitrary<bigint> = fc.oneof(
     ),
   },
   { weight: 2, arbitrary: fc.integer({ min: 30, max: 63 }).chain((k) => fc.constantFrom(1n << BigInt(k), (1n << BigInt(k)) + 1n, (1n << BigInt(k)) - 1n)) },
+  // Whole GiB plus a tail that is not a whole memblock: resmem is then more than 1 GiB, so its BAR has padding too.
+  { weight: 4, arbitrary: fc.tuple(fc.integer({ min: 2, max: 512 }), fc.bigInt({ min: 1n, max: MEMBLK_SIZE - 1n })).map(([g, tail]) => BigInt(g) * GiB + tail) },
   { weight: 2, arbitrary: fc.bigInt({ min: GiB, max: 1n << 44n }) },
   { weight: 1, arbitrary: fc.bigInt({ min: 0n, max: U64_MAX }) },
 );
@@ -85,7 +88,7 @@ type Inner = 'zero' | 'memEnd' | 'barEnd' | 'register';
 
 const anchor = fc.oneof(
   CROSS,
-  { weight: 4, arbitrary: fc.constant<Anchor>('memEnd') },
+  { weight: 5, arbitrary: fc.constant<Anchor>('memEnd') },
   { weight: 2, arbitrary: fc.constant<Anchor>('zero') },
   { weight: 2, arbitrary: fc.constant<Anchor>('barEnd') },
   { weight: 1, arbitrary: fc.constant<Anchor>('offsetMask') },
@@ -102,10 +105,12 @@ const delta = fc.oneof(
 );
 const rawU64 = fc.oneof(fc.bigInt({ min: 0n, max: U64_MAX }), fc.bigInt({ min: 0n, max: 1n << 41n }));
 
-type CountSel = 'width' | 'zero' | 'huge' | 'overflowByOne' | 'pastBarEnd' | 'maxRw' | 'raw';
+/** `pastMemEnd`: from an offset inside device memory, a count that runs `width` bytes past its end (a straddle). */
+type CountSel = 'width' | 'zero' | 'huge' | 'overflowByOne' | 'pastBarEnd' | 'pastMemEnd' | 'maxRw' | 'raw';
 const countSel = fc.oneof(
   CROSS,
   { weight: 12, arbitrary: fc.constant<CountSel>('width') },
+  { weight: 6, arbitrary: fc.constant<CountSel>('pastMemEnd') },
   { weight: 3, arbitrary: fc.constant<CountSel>('zero') },
   { weight: 1, arbitrary: fc.constant<CountSel>('huge') },
   { weight: 1, arbitrary: fc.constant<CountSel>('overflowByOne') },
@@ -178,6 +183,7 @@ function concreteAccess(s: AccessSpec, l: Layout): Operation {
     : s.countSel === 'huge' ? U64_MAX
     : s.countSel === 'overflowByOne' ? wrapU64(LOFF_MAX - pos + 1n)
     : s.countSel === 'pastBarEnd' ? wrapU64(barEndOf(l, s.bar, s.altBar) - offset + 1n)
+    : s.countSel === 'pastMemEnd' ? (offset < l.memlength[s.bar] ? l.memlength[s.bar] - offset + s.width : s.width)
     : s.countSel === 'maxRw' ? MAX_RW_COUNT + 1n
     : s.rawCount;
   const args = { bar: s.bar, offset, count, faults: s.faults };

@@ -15,9 +15,13 @@ function otherIndex(s: Step<NvgraceState>): number | undefined {
 }
 import type { CaseLabel } from '../harness/suite.js';
 
-/** The accessed byte range [offset, offset + count) of a read or write, with its region as it was. */
+/**
+ * The accessed byte range [offset, offset + count) of a read or write inside its BAR's own region (an offset below
+ * 2^40), with the region as it was; undefined for any other access.
+ */
 function access(s: Step<NvgraceState>) {
   if (s.op.op !== 'read' && s.op.op !== 'write') return undefined;
+  if ((s.op.args['offset'] as bigint) >= 1n << 40n) return undefined;
   const region = regionOf(s.before, s.op.args['bar'] as 'BAR2' | 'BAR4');
   if (region === null) return undefined;
   const offset = s.op.args['offset'] as bigint;
