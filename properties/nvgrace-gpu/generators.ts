@@ -194,8 +194,9 @@ const cfgOffset = fc.oneof(
   CROSS,
   { weight: 3, arbitrary: fc.constantFrom(PCI_BASE_ADDRESS_2, PCI_BASE_ADDRESS_4, PCI_BASE_ADDRESS_2 + 4, PCI_BASE_ADDRESS_4 + 4) },
   { weight: 4, arbitrary: fc.tuple(fc.constantFrom(PCI_BASE_ADDRESS_2, PCI_BASE_ADDRESS_4), fc.integer({ min: -3, max: 7 })).map(([b, d]) => b + d) },
-  { weight: 1, arbitrary: fc.integer({ min: 0x10, max: 0x17 }) },
-  { weight: 1, arbitrary: fc.integer({ min: 0x28, max: 0x2f }) },
+  // The plain config bytes next to the registers (BAR0/BAR1 below, the subsystem IDs above).
+  { weight: 3, arbitrary: fc.integer({ min: 0x10, max: 0x17 }) },
+  { weight: 2, arbitrary: fc.integer({ min: 0x28, max: 0x2f }) },
   { weight: 1, arbitrary: fc.integer({ min: PCI_CFG_SPACE_EXP_SIZE - 8, max: PCI_CFG_SPACE_EXP_SIZE - 1 }) },
   { weight: 1, arbitrary: fc.integer({ min: 0, max: PCI_CFG_SPACE_EXP_SIZE - 1 }) },
 );
@@ -203,7 +204,7 @@ const cfgCount = fc.oneof(CROSS, { weight: 6, arbitrary: fc.constantFrom(4, 1, 2
 const cfgValue = fc.oneof(
   CROSS,
   { weight: 3, arbitrary: fc.constantFrom(0xffff_ffffn, U64_MAX, 0n) },
-  { weight: 2, arbitrary: fc.bigInt({ min: 0n, max: U64_MAX }) },
+  { weight: 4, arbitrary: fc.bigInt({ min: 0n, max: U64_MAX }) },
   { weight: 1, arbitrary: fc.bigInt({ min: 0n, max: 1n << 52n }).map((x) => x & ~0xfffn) },
 );
 
@@ -268,13 +269,26 @@ function concreteMmap(s: MmapSpec, l: Layout): Operation {
   return { op: 'mmap', args: { bar: s.bar, pgoff, length } };
 }
 
-type Spec = { readonly t: 'access'; readonly s: AccessSpec } | { readonly t: 'mmap'; readonly s: MmapSpec } | { readonly t: 'op'; readonly op: Operation };
+type Spec =
+  | { readonly t: 'access'; readonly s: AccessSpec }
+  | { readonly t: 'mmap'; readonly s: MmapSpec }
+  | { readonly t: 'op'; readonly op: Operation }
+  | { readonly t: 'ops'; readonly ops: readonly Operation[] };
+
+/** A config write and, right after it, a read a few bytes around it: what the write left is read back. */
+const cfgWriteThenRead = fc
+  .tuple(cfgWriteOp, fc.integer({ min: -3, max: 3 }), cfgCount)
+  .map(([write, shift, count]): Spec => {
+    const offset = Math.min(PCI_CFG_SPACE_EXP_SIZE - 1, Math.max(0, (write.args['offset'] as number) + shift));
+    return { t: 'ops', ops: [write, { op: 'cfgRead', args: { offset, count } }] };
+  });
 
 const spec: fc.Arbitrary<Spec> = fc.oneof(
   CROSS,
   { weight: 8, arbitrary: accessSpec.map((s): Spec => ({ t: 'access', s })) },
   { weight: 3, arbitrary: cfgReadOp.map((op): Spec => ({ t: 'op', op })) },
   { weight: 3, arbitrary: cfgWriteOp.map((op): Spec => ({ t: 'op', op })) },
+  { weight: 2, arbitrary: cfgWriteThenRead },
   { weight: 3, arbitrary: mmapSpec.map((s): Spec => ({ t: 'mmap', s })) },
   { weight: 2, arbitrary: fc.constant<Spec>({ t: 'op', op: { op: 'reset', args: {} } }) },
 );
@@ -284,6 +298,6 @@ export const nvgraceLifecycle: fc.Arbitrary<Operation[]> = fc
   .tuple(memphysArb, memlengthArb, fc.array(spec, { maxLength: 12 }))
   .map(([memphys, memlength, specs]) => {
     const l = layoutOf(memlength);
-    const ops = specs.map((x) => (x.t === 'access' ? concreteAccess(x.s, l) : x.t === 'mmap' ? concreteMmap(x.s, l) : x.op));
+    const ops = specs.flatMap((x) => (x.t === 'access' ? [concreteAccess(x.s, l)] : x.t === 'mmap' ? [concreteMmap(x.s, l)] : x.t === 'op' ? [x.op] : x.ops));
     return [{ op: 'probe', args: { memphys, memlength } }, ...ops];
   });
