@@ -14,7 +14,7 @@ import { existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { UpstreamError, type UpstreamTarget } from '../upstream/target.js';
+import { UpstreamError, type DetectedVersion, type UpstreamTarget } from '../upstream/target.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const EXIT_USAGE = 2;
@@ -133,9 +133,17 @@ async function run(argv: string[]): Promise<number> {
   const tree = resolve(src.value);
   const tgt = take(src.rest, 'target');
   const target = chooseTarget(targets, tree, tgt.value);
-  const detected = target.detectVersion(tree);
-  process.stderr.write(`upstream: ${target.name} from ${tree}\n  upstream ${detected.upstream}\n  specification version ${detected.specVersion}: ${detected.how}\n`);
-  if (command === 'detect') {
+  process.stderr.write(`upstream: ${target.name} from ${tree}\n`);
+  let detected: DetectedVersion | undefined;
+  try {
+    detected = target.detectVersion(tree);
+    process.stderr.write(`  upstream ${detected.upstream}\n  specification version ${detected.specVersion}: ${detected.how}\n`);
+  } catch (error) {
+    // build does not need the version; detect and conform do.
+    if (command !== 'build' || !(error instanceof UpstreamError)) throw error;
+    process.stderr.write(`  version not recognised (${error.message}); building anyway\n`);
+  }
+  if (command === 'detect' && detected !== undefined) {
     console.log(JSON.stringify({ target: target.name, subsystem: target.subsystem, tree, ...detected }, null, 2));
     return 0;
   }
@@ -154,6 +162,7 @@ async function run(argv: string[]): Promise<number> {
   const passed = out.rest.filter((a) => a !== '--mask-known');
   for (const forbidden of ['impl', 'subsystem'])
     if (passed.some((a) => a === `--${forbidden}` || a.startsWith(`--${forbidden}=`))) throw new Usage(`--${forbidden} is chosen by npm run upstream conform; leave it out`);
+  if (detected === undefined) throw new Error('unreachable: conform without a detected version');
   const version = passed.some((a) => a === '--spec-version' || a.startsWith('--spec-version=')) ? [] : ['--spec-version', detected.specVersion];
   const name = passed.some((a) => a === '--name' || a.startsWith('--name=')) ? [] : ['--name', `upstream-${target.name}`];
   const conformArgs = ['--impl', shellQuote(exe), '--subsystem', target.subsystem, ...version, ...name, ...(target.conformArgs ?? []), ...passed];
