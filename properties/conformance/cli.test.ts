@@ -25,7 +25,7 @@ interface Ended {
  * Runs a command in a process group of its own. Once `when` matches its output, it sends `signal` (to the whole
  * group with `group`, as a terminal's Ctrl-C does), or only starts the clock.
  */
-function run(command: string, args: readonly string[], options: { when?: RegExp; signal?: NodeJS.Signals; group?: boolean } = {}): Promise<Ended> {
+function run(command: string, args: readonly string[], options: { when?: RegExp | (() => boolean); signal?: NodeJS.Signals; group?: boolean } = {}): Promise<Ended> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -33,7 +33,8 @@ function run(command: string, args: readonly string[], options: { when?: RegExp;
     let mark: number | undefined;
     const guard = setTimeout(() => process.kill(-(child.pid as number), 'SIGKILL'), 60_000);
     const seen = () => {
-      if (mark !== undefined || options.when === undefined || !options.when.test(stdout + stderr)) return;
+      if (mark !== undefined || options.when === undefined) return;
+      if (options.when instanceof RegExp ? !options.when.test(stdout + stderr) : !options.when()) return;
       mark = Date.now();
       if (options.signal !== undefined) process.kill(options.group ? -(child.pid as number) : (child.pid as number), options.signal);
     };
@@ -45,9 +46,11 @@ function run(command: string, args: readonly string[], options: { when?: RegExp;
       stderr += d.toString();
       seen();
     });
+    const poll = typeof options.when === 'function' ? setInterval(seen, 20) : undefined;
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(guard);
+      clearInterval(poll);
       resolve({ code, signal, stdout, stderr, afterMs: mark === undefined ? NaN : Date.now() - mark });
     });
   });
@@ -125,6 +128,18 @@ describe.concurrent('conform and replay: signals, deadlines, processes left behi
     expect(replayed.stdout).toMatch(/result: VIOLATION on impl:leaves-child: implementationKeepsRunning/);
     expect(again.pids().length).toBeGreaterThan(0);
     expect(stillRunning(again.pids())).toEqual([]);
+  });
+
+  it('SIGTERM ends a replay waiting on a slow implementation at once, and the implementation with it', async () => {
+    const [file] = readdirSync(join(ROOT, 'counterexamples', 'dma-pool')).filter((f) => f.endsWith('.json'));
+    const impl = leavesChild('replay-sigterm', 30);
+    const ended = await node('scripts/replay.ts', [join(ROOT, 'counterexamples', 'dma-pool', file as string), '--impl', impl.command, '--timeout', '60000'], {
+      when: () => impl.pids().length > 0,
+      signal: 'SIGTERM',
+    });
+    expect(ended.signal, `exit ${ended.code} ${ended.signal}\n${ended.stderr}`).toBe('SIGTERM');
+    expect(ended.afterMs).toBeLessThan(3000);
+    expect(stillRunning(impl.pids())).toEqual([]);
   });
 
   it('replay refuses a misspelt --invariants (exit 2) instead of checking nothing', async () => {

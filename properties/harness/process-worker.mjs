@@ -88,20 +88,29 @@ function killGroup(pid = child?.pid) {
  * folder of the two pipes too (the main thread's exit hook does not run when the process is killed).
  */
 let guardian;
-let pipeFolder;
-function guard(pgid) {
+/** Started before the first child, so that it already runs when a child is spawned: only a write is left then. */
+function startGuardian(pipeFolder) {
+  if (guardian !== undefined) return;
   try {
-    if (guardian === undefined) {
-      guardian = spawn('sh', ['-c', GUARDIAN, 'gpumem-guardian', pipeFolder ?? ''], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
-      guardian.on('error', () => {});
-      guardian.stdin.on('error', () => {});
-      guardian.unref();
-      guardian.stdin.unref?.();
-      if (guardian.stdin._handle && typeof guardian.stdin._handle.unref === 'function') guardian.stdin._handle.unref();
-    }
-    guardian.stdin.write(`${pgid}\n`);
+    guardian = spawn('sh', ['-c', GUARDIAN, 'gpumem-guardian', pipeFolder], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+    guardian.on('error', () => {});
+    guardian.stdin.on('error', () => {});
+    guardian.unref();
+    if (guardian.stdin._handle && typeof guardian.stdin._handle.unref === 'function') guardian.stdin._handle.unref();
   } catch {
-    // no guardian: the exit hook of the main thread still kills the child on an ordinary exit
+    guardian = null; // no guardian: the main thread's exit hook still kills the child on an ordinary exit
+  }
+}
+function guard(pgid) {
+  if (!guardian) return;
+  const line = `${pgid}\n`;
+  try {
+    // At once, with the child just spawned: a write on this thread's event loop could come after a SIGKILL.
+    const fd = guardian.stdin._handle?.fd;
+    if (typeof fd === 'number' && fd >= 0) writeSync(fd, line);
+    else guardian.stdin.write(line);
+  } catch {
+    guardian.stdin.write(line);
   }
 }
 const GUARDIAN = "trap '' INT TERM HUP; g=0; while IFS= read -r line; do g=$line; done; [ \"$g\" != 0 ] && kill -KILL \"-$g\" 2>/dev/null; [ -n \"$1\" ] && rm -rf \"$1\"; exit 0";
@@ -112,7 +121,7 @@ function answerStatus() {
 }
 
 function start({ command, cwd, env, inPath, outPath }) {
-  pipeFolder ??= dirname(inPath);
+  startGuardian(dirname(inPath));
   if (markFd === undefined) markFd = openSync(outPath, constants.O_WRONLY | constants.O_NONBLOCK); // the main thread holds a reader
   exited = undefined;
   closed = false;
