@@ -111,7 +111,7 @@ const countSel = fc.oneof(
   CROSS,
   { weight: 12, arbitrary: fc.constant<CountSel>('width') },
   { weight: 6, arbitrary: fc.constant<CountSel>('pastMemEnd') },
-  { weight: 3, arbitrary: fc.constant<CountSel>('zero') },
+  { weight: 5, arbitrary: fc.constant<CountSel>('zero') },
   { weight: 1, arbitrary: fc.constant<CountSel>('huge') },
   { weight: 1, arbitrary: fc.constant<CountSel>('overflowByOne') },
   { weight: 2, arbitrary: fc.constant<CountSel>('pastBarEnd') },
