@@ -112,24 +112,6 @@ describe.concurrent('conform and replay: signals, deadlines, processes left behi
     expect(stillRunning(impl.pids())).toEqual([]);
   });
 
-  it('an implementation that exits: found, shrunk across many restarts, saved; conform and a replay of the case leave nothing running', async () => {
-    const out = join(scratch, 'exits');
-    const impl = leavesChild('exits', 0, 'exit');
-    const found = await node('scripts/conform.ts', [...POOL, '--impl', impl.command, '--runs', '50', '--out', out]);
-    expect(found.code, found.stderr).toBe(1);
-    expect(found.stdout).toMatch(/VIOLATION of implementationKeepsRunning/);
-    expect(impl.pids().length).toBeGreaterThan(1);
-    expect(stillRunning(impl.pids())).toEqual([]);
-
-    const [file] = readdirSync(join(out, 'dma-pool'));
-    const again = leavesChild('replay', 0, 'exit');
-    const replayed = await node('scripts/replay.ts', [join(out, 'dma-pool', file as string), '--impl', again.command]);
-    expect(replayed.code, replayed.stderr).toBe(1);
-    expect(replayed.stdout).toMatch(/result: VIOLATION on impl:leaves-child: implementationKeepsRunning/);
-    expect(again.pids().length).toBeGreaterThan(0);
-    expect(stillRunning(again.pids())).toEqual([]);
-  });
-
   it('SIGTERM ends a replay waiting on a slow implementation at once, and the implementation with it', async () => {
     const [file] = readdirSync(join(ROOT, 'counterexamples', 'dma-pool')).filter((f) => f.endsWith('.json'));
     const impl = leavesChild('replay-sigterm', 30);
