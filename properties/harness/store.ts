@@ -198,14 +198,21 @@ export function load(file: string): Counterexample {
     const st = fstatSync(fd);
     if (!st.isFile()) throw new CounterexampleError(file, '(file)', `not a regular file (${kindOf(st)})`);
     if (st.size > MAX_CASE_BYTES) throw new CounterexampleError(file, '(file)', `${st.size} bytes, over the limit of ${MAX_CASE_BYTES} bytes for a saved case`);
-    const buffer = Buffer.alloc(MAX_CASE_BYTES + 1);
+    // Sized by fstat, one byte more to see the end; grown (to the limit and one byte) if the file grew meanwhile.
+    let buffer = Buffer.allocUnsafe(st.size + 1);
     let length = 0;
     for (;;) {
+      if (length === buffer.length) {
+        if (length > MAX_CASE_BYTES) throw new CounterexampleError(file, '(file)', `over the limit of ${MAX_CASE_BYTES} bytes for a saved case`);
+        const larger = Buffer.allocUnsafe(Math.min(2 * buffer.length, MAX_CASE_BYTES + 1));
+        buffer.copy(larger, 0, 0, length);
+        buffer = larger;
+      }
       const n = readSync(fd, buffer, length, buffer.length - length, null);
       if (n === 0) break;
       length += n;
-      if (length > MAX_CASE_BYTES) throw new CounterexampleError(file, '(file)', `over the limit of ${MAX_CASE_BYTES} bytes for a saved case`);
     }
+    if (length > MAX_CASE_BYTES) throw new CounterexampleError(file, '(file)', `over the limit of ${MAX_CASE_BYTES} bytes for a saved case`);
     text = buffer.toString('utf8', 0, length);
   } catch (error) {
     if (error instanceof CounterexampleError) throw error;
