@@ -110,7 +110,7 @@ type CountSel = 'width' | 'zero' | 'huge' | 'overflowByOne' | 'pastBarEnd' | 'pa
 const countSel = fc.oneof(
   CROSS,
   { weight: 12, arbitrary: fc.constant<CountSel>('width') },
-  { weight: 6, arbitrary: fc.constant<CountSel>('pastMemEnd') },
+  { weight: 9, arbitrary: fc.constant<CountSel>('pastMemEnd') },
   { weight: 5, arbitrary: fc.constant<CountSel>('zero') },
   { weight: 1, arbitrary: fc.constant<CountSel>('huge') },
   { weight: 1, arbitrary: fc.constant<CountSel>('overflowByOne') },
