@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 // `npm run coverage`: V8 coverage of the specification (model/) by the whole test suite, with thresholds that
 // fail the run when coverage drops. The whole of model/ must keep the lines and branches it reaches today;
@@ -30,9 +30,17 @@ const propertySuite = [
   'properties/harness/faults.test.ts',
 ];
 
+// The tests that drive the command-line tools as a user does (npm, process groups, Ctrl-C, SIGTERM, resume): each
+// starts npm or several node processes that load the whole suite, a second or two of CPU apiece, so together they
+// would take a third of npm test's time on 2 cores. They run as `npm run test:cli` (GPUMEM_TESTS=cli), which
+// .ci/run runs after npm test.
+const CLI_TESTS = ['properties/harness/check-cli.test.ts', 'properties/conformance/cli.test.ts'];
+const cliOnly = process.env['GPUMEM_TESTS'] === 'cli';
+
 export default defineConfig({
   test: {
-    include: underMutation ? propertySuite : ['properties/**/*.test.ts', 'scripts/**/*.test.ts'],
+    include: underMutation ? propertySuite : cliOnly ? CLI_TESTS : ['properties/**/*.test.ts', 'scripts/**/*.test.ts'],
+    exclude: underMutation || cliOnly ? configDefaults.exclude : [...configDefaults.exclude, ...CLI_TESTS],
     // Prints the seed of the run once, and draws GPUMEM_SEED=random once for every test file.
     globalSetup: ['properties/harness/seed-setup.ts'],
     testTimeout: 120_000,
