@@ -3,7 +3,8 @@
 // tree's pool and tracker built unmodified and conformed against the dma-pool specification, with the two upstream
 // defects docs/findings.md records reproduced as violations.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaultPlan } from '../../model/common/faults.js';
@@ -15,6 +16,7 @@ import { seedFromEnvironment } from '../harness/seed.js';
 import { conformanceTarget } from '../harness/adapter.js';
 import { ProcessImplementation } from '../harness/process-adapter.js';
 import { findSuite } from '../harness/registry.js';
+import { UpstreamError } from '../../upstream/target.js';
 import { target } from '../../upstream/uvm-dma-pool/target.js';
 import { searchOn, type Conformance } from '../conformance/helpers.js';
 import type { PropertyDef } from '../harness/suite.js';
@@ -94,6 +96,44 @@ describe('uvm-dma-pool shim (no upstream tree needed)', () => {
 
 const FINDINGS = join(ROOT, 'counterexamples', 'upstream', 'dma-pool');
 const findings = listCaseFiles([FINDINGS]).map((file) => ({ file, ce: load(file) }));
+
+describe('uvm-dma-pool: trees it cannot use are refused naming what is missing (exit 2 from npm run upstream)', () => {
+  const fake = (files: Record<string, string>): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'gpumem-uvm-tree-'));
+    const uvm = join(dir, 'kernel-open', 'nvidia-uvm');
+    mkdirSync(uvm, { recursive: true });
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(name === 'version.mk' ? dir : uvm, name), text);
+    return dir;
+  };
+  const headers = { 'uvm_conf_computing.h': '', 'uvm_tracker.h': '', 'uvm_tracker.c': '' };
+
+  it('a missing tree, or a tree without the pool file', () => {
+    expect(() => target.detectVersion('/nonexistent/tree')).toThrow(UpstreamError);
+    expect(() => target.build(fake(headers), join(BUILD, 'refused'))).toThrow(/has no kernel-open\/nvidia-uvm\/uvm_conf_computing\.c/);
+  });
+
+  it('a tree of no known version: what was looked for', () => {
+    const dir = fake({ ...headers, 'uvm_conf_computing.c': 'int nothing;\n', 'version.mk': 'NVIDIA_VERSION = 470.10\n' });
+    expect(() => target.detectVersion(dir)).toThrow(/unknown open-gpu-kernel-modules tree: looked for version\.mk NVIDIA_VERSION \(470\.10\)/);
+  });
+
+  it('a pool function the tree no longer has: its name', () => {
+    const pool = [
+      'static NV_STATUS dma_buffer_create(void)\n{\n    return uvm_mem_alloc_sysmem_dma_and_map_cpu_kernel(UVM_CONF_COMPUTING_DMA_BUFFER_SIZE, 0, 0, 0);\n}\n',
+    ].join('');
+    const dir = fake({ ...headers, 'uvm_conf_computing.c': pool, 'version.mk': 'NVIDIA_VERSION = 575.51.02\n' });
+    let error: unknown;
+    try {
+      target.build(dir, join(BUILD, 'refused'));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(UpstreamError);
+    expect((error as UpstreamError).symbol).toBe('dma_buffer_destroy_locked');
+    expect((error as UpstreamError).file).toBe('kernel-open/nvidia-uvm/uvm_conf_computing.c');
+    expect((error as UpstreamError).tree).toBe(dir);
+  });
+});
 
 const tree = process.env[target.envVar];
 const seed = seedFromEnvironment();

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSyn
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nvgraceGpuSpec } from '../../model/nvgrace-gpu/index.js';
+import { cc, compile } from '../compile.js';
 import { UpstreamError, type DetectedVersion, type UpstreamTarget } from '../target.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -31,9 +32,6 @@ const REQUIRED_SYMBOLS: Record<string, string> = {
   shim_module_pci_driver: 'the driver registered with module_pci_driver(), the protocol program\'s entry point',
 };
 
-function cc(): string {
-  return process.env['CC'] ?? 'gcc';
-}
 
 /** The version fields of a Linux tree's top-level Makefile, e.g. "6.14.0-rc2", or undefined without one. */
 export function makefileVersion(tree: string): string | undefined {
@@ -82,28 +80,7 @@ function requireTree(tree: string): string {
   return file;
 }
 
-/** The first few diagnostics of a compiler run, with the symbol they name when there is one. */
-function diagnostics(stderr: string): { text: string; symbol?: string } {
-  const lines = stderr.split('\n').filter((l) => /\b(error|undefined reference)\b/.test(l));
-  const text = (lines.length > 0 ? lines : stderr.split('\n')).slice(0, 6).join('\n').trim();
-  const symbol =
-    /implicit declaration of function ['‘]([^'’]+)['’]/.exec(stderr)?.[1] ??
-    /undefined reference to [`‘]([^'’]+)['’]/.exec(stderr)?.[1] ??
-    /['‘]([A-Za-z_][A-Za-z0-9_]*)['’] undeclared/.exec(stderr)?.[1] ??
-    /has no member named ['‘]([^'’]+)['’]/.exec(stderr)?.[1] ??
-    /unknown type name ['‘]([^'’]+)['’]/.exec(stderr)?.[1];
-  return symbol === undefined ? { text } : { text, symbol };
-}
 
-function compile(args: string[], file: string, tree: string, what: string): void {
-  const r = spawnSync(cc(), args, { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } });
-  if (r.error !== undefined) throw new UpstreamError(`cannot run the C compiler ${cc()}: ${r.error.message}`, file, undefined, tree);
-  if (r.status !== 0) {
-    const d = diagnostics(r.stderr);
-    const named = d.symbol === undefined ? '' : ` (symbol ${d.symbol}${what === 'the tree' ? ': a kernel service or type the shim does not provide, or one the tree no longer has' : ''})`;
-    throw new UpstreamError(`${file} does not compile against the shim${named}:\n${d.text}`, file, d.symbol, tree);
-  }
-}
 
 /** A hash of the files' contents (not their paths) and the flags: what a build depends on. */
 function hashOf(files: string[], extra: string): string {
@@ -122,7 +99,7 @@ function ownObjects(tree: string): string[] {
   OWN_SOURCES.forEach((src, i) => {
     const obj = objects[i] as string;
     const tmp = `${obj}.${process.pid}.tmp`;
-    compile([...CFLAGS, '-Wall', '-Wextra', '-I', COMMON, '-I', SHIM_INCLUDE, '-I', HERE, '-c', src, '-o', tmp], src, tree, 'the shim');
+    compile([...CFLAGS, '-Wall', '-Wextra', '-I', COMMON, '-I', SHIM_INCLUDE, '-I', HERE, '-c', src, '-o', tmp], src, tree, false);
     renameSync(tmp, obj);
   });
   return objects;
@@ -172,7 +149,7 @@ export const target: UpstreamTarget = {
     // The tree's file, as it is: angle-bracket includes (<linux/...>) resolve to the shim's headers.
     const driverObject = join(outDir, 'driver.o');
     // -fno-inline keeps each driver function a frame of its own in sanitizer reports.
-    compile([...CFLAGS, '-fno-inline', '-DKBUILD_MODNAME="nvgrace_gpu_vfio_pci"', '-I', SHIM_INCLUDE, '-c', file, '-o', driverObject], DRIVER_FILE, tree, 'the tree');
+    compile([...CFLAGS, '-fno-inline', '-DKBUILD_MODNAME="nvgrace_gpu_vfio_pci"', '-I', SHIM_INCLUDE, '-c', file, '-o', driverObject], DRIVER_FILE, tree, true);
     objects.push(driverObject);
     // The symbols the protocol program takes from the tree's file.
     const defined = execFileSync('nm', ['--defined-only', driverObject], { encoding: 'utf8' });
@@ -181,7 +158,7 @@ export const target: UpstreamTarget = {
         throw new UpstreamError(`${DRIVER_FILE} does not define ${symbol}: the shim expects ${meaning}`, DRIVER_FILE, symbol, tree);
     objects.push(...ownObjects(tree));
     const tmp = `${exe}.${process.pid}.tmp`;
-    compile([...CFLAGS, '-o', tmp, ...objects], 'the link', tree, 'the link');
+    compile([...CFLAGS, '-o', tmp, ...objects], 'the link', tree, false);
     renameSync(tmp, exe);
     writeFileSync(stamp, key);
     return exe;

@@ -5,11 +5,11 @@
 // folder says what comes from the tree, what is shimmed, and how the pool's functions are taken from the tree.
 
 import { createHash } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dmaPoolSpec } from '../../model/dma-pool/index.js';
+import { cc, compile } from '../compile.js';
 import { UpstreamError, type DetectedVersion, type UpstreamTarget } from '../target.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -105,31 +105,8 @@ export function poolBlock(source: string, file: string, tree: string): string {
   return `#line ${line} "${file}"\n${source.slice(start, end)}\n`;
 }
 
-function cc(): string {
-  return process.env['CC'] ?? 'gcc';
-}
 
-function diagnostics(stderr: string): { text: string; symbol?: string } {
-  const lines = stderr.split('\n').filter((l) => /\b(error|undefined reference)\b/.test(l));
-  const text = (lines.length > 0 ? lines : stderr.split('\n')).slice(0, 6).join('\n').trim();
-  const symbol =
-    /implicit declaration of function '([^']+)'/.exec(stderr)?.[1] ??
-    /undefined reference to `([^']+)'/.exec(stderr)?.[1] ??
-    /'([A-Za-z_][A-Za-z0-9_]*)' undeclared/.exec(stderr)?.[1] ??
-    /has no member named '([^']+)'/.exec(stderr)?.[1] ??
-    /unknown type name '([^']+)'/.exec(stderr)?.[1];
-  return symbol === undefined ? { text } : { text, symbol };
-}
 
-function compile(args: string[], file: string, tree: string): void {
-  const r = spawnSync(cc(), args, { encoding: 'utf8' });
-  if (r.error !== undefined) throw new UpstreamError(`cannot run the C compiler ${cc()}: ${r.error.message}`, file, undefined, tree);
-  if (r.status !== 0) {
-    const d = diagnostics(r.stderr);
-    const named = d.symbol === undefined ? '' : ` (symbol ${d.symbol}: a service or type the shim does not provide, or one the tree no longer has)`;
-    throw new UpstreamError(`${file} does not compile against the shim${named}:\n${d.text}`, file, d.symbol, tree);
-  }
-}
 
 export const target: UpstreamTarget = {
   name: 'uvm-dma-pool',
@@ -201,11 +178,11 @@ export const target: UpstreamTarget = {
     const objects: string[] = [];
     for (const [file, shown] of units) {
       const obj = join(outDir, file.replace(/^.*\//, '').replace(/\.c$/, '.o'));
-      compile([...CFLAGS, ...defines, ...include, '-c', file, '-o', obj], shown, tree);
+      compile([...CFLAGS, ...defines, ...include, '-c', file, '-o', obj], shown, tree, shown.startsWith(UVM_DIR));
       objects.push(obj);
     }
     const tmp = `${exe}.${process.pid}.tmp`;
-    compile([...CFLAGS, '-o', tmp, ...objects], 'the link', tree);
+    compile([...CFLAGS, '-o', tmp, ...objects], 'the link', tree, false);
     renameSync(tmp, exe);
     writeFileSync(stamp, key);
     return exe;
