@@ -15,7 +15,7 @@ import {
 import { stderrExcerpt } from '../properties/harness/process-adapter.js';
 import { findSuite, suites } from '../properties/harness/registry.js';
 import { replay } from '../properties/harness/replay.js';
-import { hasVersion, versionNames, type Target } from '../properties/harness/targets.js';
+import { hasVersion, mutantVersions, versionNames, type Target } from '../properties/harness/targets.js';
 import { CounterexampleError, listCaseFiles, load } from '../properties/harness/store.js';
 import { formatTimeline } from '../properties/harness/timeline.js';
 import { formatTrace } from '../properties/harness/trace.js';
@@ -136,6 +136,10 @@ await main(async () => {
     console.log(`   ${ce.subsystem} / ${ce.property}, found on ${ce.target} (seed ${ce.seed}, path "${ce.path}", ${ce.runs} runs), specification version ${ce.specVersion}`);
     console.log(`   saved violation: ${ce.violation.invariant} at step ${ce.violation.step}: ${ce.violation.message}`);
     console.log(`   replaying ${ce.operations.length} operations against ${outcome.target.label}:`);
+    const mutantName = outcome.target.label.startsWith('mutant:') ? outcome.target.label.slice('mutant:'.length) : undefined;
+    const suiteOfCase = findSuite(ce.subsystem);
+    if (mutantName !== undefined && suiteOfCase !== undefined && !mutantVersions(suiteOfCase, mutantName).includes(ce.specVersion))
+      console.log(`   note: ${mutantName} is checked by npm test on ${mutantVersions(suiteOfCase, mutantName).join(', ')}; this case is of ${ce.specVersion}`);
     console.log(formatTrace(outcome.run));
     const timeline = formatTimeline(outcome.run); // cases with threads: the schedule, a column per thread
     if (timeline !== undefined) console.log(timeline);
