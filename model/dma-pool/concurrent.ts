@@ -41,7 +41,7 @@ import { poolInvariants } from './invariants.js';
 import { DmaPoolModel } from './operations.js';
 import { describePool, snapshotPool, type BufferId, type PoolState } from './state.js';
 
-const SEED = '000_e4d5058719a42ede.txt';
+const SOURCE = '000_e4d5058719a42ede.txt';
 
 /** The pool's state with the tasks running on it. */
 export type ConcurrentPoolState = PoolState & WithTasks;
@@ -236,7 +236,7 @@ export const poolConcurrencyInvariants: readonly Invariant<ConcurrentPoolState>[
     // 000, "uvm_conf_computing_dma_buffer_alloc": under the pool lock the list is non-empty ("guaranteed that at
     // least one DMA stage buffer is available") and list_del_init makes the head buffer this caller's alone.
     name: 'takenBufferIsLiveAndExclusive',
-    source: `${SEED} § uvm_conf_computing_dma_buffer_alloc (guaranteed at least one buffer; list_del_init under the lock)`,
+    source: `${SOURCE} § uvm_conf_computing_dma_buffer_alloc (guaranteed at least one buffer; list_del_init under the lock)`,
     check: ({ after }) => {
       const seen = new Map<BufferId, number>();
       for (const task of tasksOf(after).running) {
@@ -257,7 +257,7 @@ export const poolConcurrencyInvariants: readonly Invariant<ConcurrentPoolState>[
   },
   linearizability<ConcurrentPoolState>(
     'poolIsLinearizable',
-    `${SEED} § uvm_conf_computing_dma_buffer_alloc (pool lock around expand and list_del_init; error path frees) / dma_buffer_free`,
+    `${SOURCE} § uvm_conf_computing_dma_buffer_alloc (pool lock around expand and list_del_init; error path frees) / dma_buffer_free`,
     poolReference,
   ),
 ];

@@ -4,7 +4,7 @@ import type { Invariant } from '../common/spec.js';
 import { AUTH_TAGS_SIZE, DMA_BUFFER_SIZE, type BufferId, type DmaBuffer, type PoolState } from './state.js';
 import { poolRules } from './versions.js';
 
-const SEED = '000_e4d5058719a42ede.txt';
+const SOURCE = '000_e4d5058719a42ede.txt';
 
 function duplicate<T>(xs: readonly T[]): T | undefined {
   const seen = new Set<T>();
@@ -19,7 +19,7 @@ export const poolInvariants: readonly Invariant<PoolState>[] = [
   {
     // 000, "uvm_conf_computing_dma_buffer_alloc": list_del_init takes a buffer off the free list before it is handed out.
     name: 'noBufferBothFreeAndHeld',
-    source: `${SEED} § uvm_conf_computing_dma_buffer_alloc (list_del_init before hand-out)`,
+    source: `${SOURCE} § uvm_conf_computing_dma_buffer_alloc (list_del_init before hand-out)`,
     check: ({ after }) => {
       const held = new Set(after.held);
       const both = after.free.find((id) => held.has(id));
@@ -29,7 +29,7 @@ export const poolInvariants: readonly Invariant<PoolState>[] = [
   {
     // 000, "uvm_conf_computing_dma_buffer_free": a buffer goes back to the list once per free.
     name: 'noDoubleFree',
-    source: `${SEED} § uvm_conf_computing_dma_buffer_free (dma_buffer_pool_add once)`,
+    source: `${SOURCE} § uvm_conf_computing_dma_buffer_free (dma_buffer_pool_add once)`,
     check: ({ after }) => {
       const twice = duplicate(after.free);
       if (twice !== undefined) return `b${twice} is on the free list twice (double free)`;
@@ -40,7 +40,7 @@ export const poolInvariants: readonly Invariant<PoolState>[] = [
   {
     // 000, "dma_buffer_create": only buffers whose allocations exist are ever pooled or handed out.
     name: 'pooledAndHeldBuffersAreLive',
-    source: `${SEED} § dma_buffer_create / dma_buffer_destroy_locked`,
+    source: `${SOURCE} § dma_buffer_create / dma_buffer_destroy_locked`,
     check: ({ after }) => {
       for (const id of [...after.free, ...after.held]) {
         const b = after.buffers.get(id);
@@ -54,7 +54,7 @@ export const poolInvariants: readonly Invariant<PoolState>[] = [
   {
     // 000, "dma_buffer_pool_expand_locked": every buffer made is added to the pool; none is dropped.
     name: 'everyBufferIsFreeOrHeld',
-    source: `${SEED} § dma_buffer_pool_expand_locked (dma_buffer_pool_add for each buffer made)`,
+    source: `${SOURCE} § dma_buffer_pool_expand_locked (dma_buffer_pool_add for each buffer made)`,
     check: ({ after }) => {
       const listed = new Set([...after.free, ...after.held]);
       for (const id of after.buffers.keys()) if (!listed.has(id)) return `b${id} exists but is neither free nor held (leak)`;
@@ -64,7 +64,7 @@ export const poolInvariants: readonly Invariant<PoolState>[] = [
   {
     // 000, "dma_buffer_pool_expand_locked": num_dma_buffers += i, the number actually created.
     name: 'numDmaBuffersCountsEveryBuffer',
-    source: `${SEED} § dma_buffer_pool_expand_locked (num_dma_buffers += i)`,
+    source: `${SOURCE} § dma_buffer_pool_expand_locked (num_dma_buffers += i)`,
     check: ({ after }) =>
       after.numDmaBuffers === after.buffers.size
         ? undefined
@@ -73,7 +73,7 @@ export const poolInvariants: readonly Invariant<PoolState>[] = [
   {
     // 000, "dma_buffer_create": any failure destroys what was made, so no allocation outlives its buffer.
     name: 'noOrphanAllocation',
-    source: `${SEED} § dma_buffer_create (goto err: dma_buffer_destroy_locked)`,
+    source: `${SOURCE} § dma_buffer_create (goto err: dma_buffer_destroy_locked)`,
     check: ({ after }) => {
       const owned = new Set<number>();
       for (const b of after.buffers.values()) {
@@ -88,7 +88,7 @@ export const poolInvariants: readonly Invariant<PoolState>[] = [
     // 000, "uvm_gpu_dma_alloc_page": mapped_cpu_pages_size grows by PAGE_SIZE per DMA page and must shrink likewise
     // (580 and later, uvm_gpu.c parent_gpu_dma_alloc / uvm_parent_gpu_dma_free: by the chunk size per chunk).
     name: 'mappedCpuPagesSizeIsExact',
-    source: `${SEED} § uvm_gpu_dma_alloc_page (atomic64_add(PAGE_SIZE, mapped_cpu_pages_size)); uvm_gpu.c 580.65.06 uvm_gpu_dma_alloc`,
+    source: `${SOURCE} § uvm_gpu_dma_alloc_page (atomic64_add(PAGE_SIZE, mapped_cpu_pages_size)); uvm_gpu.c 580.65.06 uvm_gpu_dma_alloc`,
     check: ({ after }) => {
       let expected = 0n;
       for (const m of after.sysmem.mems.values()) expected += BigInt(m.chunks) * m.chunkSize;
@@ -101,7 +101,7 @@ export const poolInvariants: readonly Invariant<PoolState>[] = [
     // 000, "dma_buffer_create": auth_tags_size = (DMA_BUFFER_SIZE / PAGE_SIZE) * AUTH_TAG_SIZE; both halves GPU-mapped;
     // "mem_map_cpu_to_sysmem_kernel": under SEV the kernel CPU mapping of DMA pages is decrypted.
     name: 'liveBufferIsWholeAndMapped',
-    source: `${SEED} § dma_buffer_create (auth_tags_size, uvm_mem_map_gpu_kernel)`,
+    source: `${SOURCE} § dma_buffer_create (auth_tags_size, uvm_mem_map_gpu_kernel)`,
     check: ({ after }) => {
       for (const id of [...after.free, ...after.held]) {
         const b = after.buffers.get(id);
@@ -124,7 +124,7 @@ export const poolInvariants: readonly Invariant<PoolState>[] = [
   {
     // 000, "uvm_conf_computing_dma_buffer_alloc": uvm_page_mask_zero(&encrypted_page_mask) before hand-out.
     name: 'handedOutBufferHasClearEncryptedMask',
-    source: `${SEED} § uvm_conf_computing_dma_buffer_alloc (uvm_page_mask_zero)`,
+    source: `${SOURCE} § uvm_conf_computing_dma_buffer_alloc (uvm_page_mask_zero)`,
     check: ({ op, result, after }) => {
       if (op.op !== 'alloc' || !result.ok) return undefined;
       const b = after.buffers.get(result.value as number);
@@ -136,7 +136,7 @@ export const poolInvariants: readonly Invariant<PoolState>[] = [
   {
     // 000, "uvm_conf_computing_dma_buffer_alloc": the buffer is handed out only after its tracker was waited for.
     name: 'handedOutBufferHasNoPendingWork',
-    source: `${SEED} § uvm_conf_computing_dma_buffer_alloc (uvm_tracker_wait / add to out_tracker)`,
+    source: `${SOURCE} § uvm_conf_computing_dma_buffer_alloc (uvm_tracker_wait / add to out_tracker)`,
     check: ({ op, result, after }) => {
       if (op.op !== 'alloc' || !result.ok) return undefined;
       const b = after.buffers.get(result.value as number);
@@ -147,7 +147,7 @@ export const poolInvariants: readonly Invariant<PoolState>[] = [
   {
     // 000, "uvm_conf_computing_dma_buffer_alloc": on error nothing is handed out and the pool keeps its buffers.
     name: 'failedOperationHandsOutNothing',
-    source: `${SEED} § uvm_conf_computing_dma_buffer_alloc (error: uvm_conf_computing_dma_buffer_free)`,
+    source: `${SOURCE} § uvm_conf_computing_dma_buffer_alloc (error: uvm_conf_computing_dma_buffer_free)`,
     check: ({ op, result, before, after }) => {
       if (result.ok) return undefined;
       if (after.held.join() !== before.held.join()) return `failed ${op.op} changed what callers hold`;
@@ -161,7 +161,7 @@ export const poolInvariants: readonly Invariant<PoolState>[] = [
     // that ended it (if (status != NV_OK) goto err / return status; a failure a partial expansion absorbed does not
     // count): allocations and mappings report NV_ERR_NO_MEMORY, a tracker wait the channel error (NV_ERR_RC_ERROR).
     name: 'failureReportsTheFailedStep',
-    source: `${SEED} § dma_buffer_create, uvm_conf_computing_dma_buffer_alloc (return status)`,
+    source: `${SOURCE} § dma_buffer_create, uvm_conf_computing_dma_buffer_alloc (return status)`,
     check: ({ op, result, faults }) => {
       if (result.ok || (op.op !== 'alloc' && op.op !== 'init')) return undefined;
       const failed = faults[faults.length - 1];
@@ -177,7 +177,7 @@ export const poolInvariants: readonly Invariant<PoolState>[] = [
     // 000, "dma_buffer_pool_expand_locked": only when not one buffer could be made does alloc fail for lack of
     // buffers, and then the pool is exactly as it was. (A later tracker failure is a different error path.)
     name: 'failedExpansionLeavesPoolAsItWas',
-    source: `${SEED} § dma_buffer_pool_expand_locked (if (i == 0) return status)`,
+    source: `${SOURCE} § dma_buffer_pool_expand_locked (if (i == 0) return status)`,
     check: ({ op, result, before, after, faults }) => {
       if (op.op !== 'alloc' || result.ok || faults.some((f) => f.site.startsWith('uvm_tracker'))) return undefined;
       if (after.numDmaBuffers !== before.numDmaBuffers || after.free.join() !== before.free.join())
@@ -189,7 +189,7 @@ export const poolInvariants: readonly Invariant<PoolState>[] = [
   {
     // 000, "dma_buffer_pool_expand_locked": nb_to_alloc = num_dma_buffers, so an expansion at most doubles the pool.
     name: 'expansionAtMostDoubles',
-    source: `${SEED} § dma_buffer_pool_expand_locked (nb_to_alloc = num_dma_buffers)`,
+    source: `${SOURCE} § dma_buffer_pool_expand_locked (nb_to_alloc = num_dma_buffers)`,
     check: ({ op, before, after }) => {
       if (op.op !== 'alloc' || before.free.length !== 0 || !before.initialized) return undefined;
       const faults = op.args['faults'] as readonly number[];
@@ -202,7 +202,7 @@ export const poolInvariants: readonly Invariant<PoolState>[] = [
   {
     // 000 (uvm_conf_computing.c around it), "uvm_conf_computing_dma_buffer_pool_sync": every free buffer's tracker is waited for.
     name: 'syncLeavesNoPendingWork',
-    source: `${SEED} § uvm_conf_computing_dma_buffer_pool_sync (uvm_tracker_wait for each free buffer)`,
+    source: `${SOURCE} § uvm_conf_computing_dma_buffer_pool_sync (uvm_tracker_wait for each free buffer)`,
     check: ({ op, result, after }) => {
       if (op.op !== 'sync' || !result.ok) return undefined;
       const pending = after.free.find((id) => after.buffers.get(id)?.trackerPending === true || after.buffers.get(id)?.trackerPendingElsewhere === true);
@@ -212,7 +212,7 @@ export const poolInvariants: readonly Invariant<PoolState>[] = [
   {
     // 000, uvm_conf_computing.c pool deinit (and a failed init): every buffer destroyed, count 0, no DMA page left.
     name: 'deinitLeavesNothingAllocated',
-    source: `${SEED} § conf_computing_dma_buffer_pool_deinit (UVM_ASSERT(num_dma_buffers == 0))`,
+    source: `${SOURCE} § conf_computing_dma_buffer_pool_deinit (UVM_ASSERT(num_dma_buffers == 0))`,
     check: ({ op, result, after }) => {
       const teardown = (op.op === 'deinit' && result.ok) || (op.op === 'init' && !result.ok);
       if (!teardown) return undefined;
@@ -227,7 +227,7 @@ export const poolInvariants: readonly Invariant<PoolState>[] = [
     // a tracker that uvm_tracker_deinit zeroed has no entry storage, and every later use of it asserts
     // `tracker->dynamic_entries != NULL`. A buffer the pool may hand out again must have an initialised tracker.
     name: 'pooledBufferTrackerIsInitialised',
-    source: `${SEED} § dma_buffer_create (uvm_tracker_init); uvm_tracker.c uvm_tracker_get_entries (UVM_ASSERT(tracker->dynamic_entries != NULL))`,
+    source: `${SOURCE} § dma_buffer_create (uvm_tracker_init); uvm_tracker.c uvm_tracker_get_entries (UVM_ASSERT(tracker->dynamic_entries != NULL))`,
     check: ({ after }) => {
       for (const id of [...after.free, ...after.held]) {
         const b = after.buffers.get(id);
@@ -242,7 +242,7 @@ export const poolInvariants: readonly Invariant<PoolState>[] = [
     // only inside the loop over unfinished entries, and uvm_tracker_wait_for_other_gpus skips the owner GPU's
     // entries; uvm_tracker_add_tracker_safe needs memory only when the buffer's tracker has entries to add.
     name: 'trackerStepFailsOnlyOnUnfinishedWork',
-    source: `${SEED} § uvm_conf_computing_dma_buffer_alloc (uvm_tracker_wait_for_other_gpus, uvm_tracker_add_tracker_safe or uvm_tracker_wait); uvm_tracker.c 575.51.02/580.65.06 (global error checked only while an entry is unfinished)`,
+    source: `${SOURCE} § uvm_conf_computing_dma_buffer_alloc (uvm_tracker_wait_for_other_gpus, uvm_tracker_add_tracker_safe or uvm_tracker_wait); uvm_tracker.c 575.51.02/580.65.06 (global error checked only while an entry is unfinished)`,
     check: ({ op, result, before, after, faults }) => {
       if (op.op !== 'alloc') return undefined;
       const tracker = faults.filter((f) => f.site.startsWith('uvm_tracker'));
@@ -263,7 +263,7 @@ export const poolInvariants: readonly Invariant<PoolState>[] = [
     // uvm_conf_computing.c conf_computing_dma_buffer_pool_init (575.51.02, 580.65.06): a pool that comes up owns the
     // buffers it was asked for, all free, each with an empty tracker.
     name: 'initCreatesTheRequestedPool',
-    source: `${SEED} § uvm_conf_computing.c conf_computing_dma_buffer_pool_init (dma_buffer_create, dma_buffer_pool_add for each of num_dma_buffers)`,
+    source: `${SOURCE} § uvm_conf_computing.c conf_computing_dma_buffer_pool_init (dma_buffer_create, dma_buffer_pool_add for each of num_dma_buffers)`,
     check: ({ op, result, after }) => {
       if (op.op !== 'init' || !result.ok) return undefined;
       const count = op.args['count'] as number;
@@ -278,7 +278,7 @@ export const poolInvariants: readonly Invariant<PoolState>[] = [
     // 000, "uvm_conf_computing_dma_buffer_alloc": list_first_entry + list_del_init: the buffer handed out is the head
     // of the free list (after an expansion: the first buffer it added), and only it leaves the list.
     name: 'allocHandsOutTheHeadBuffer',
-    source: `${SEED} § uvm_conf_computing_dma_buffer_alloc (list_first_entry, list_del_init)`,
+    source: `${SOURCE} § uvm_conf_computing_dma_buffer_alloc (list_first_entry, list_del_init)`,
     check: ({ op, result, before, after }) => {
       if (op.op !== 'alloc' || !result.ok) return undefined;
       const id = result.value as BufferId;
@@ -295,7 +295,7 @@ export const poolInvariants: readonly Invariant<PoolState>[] = [
     // the buffer's (uvm_tracker_add_tracker_safe), so its unfinished work stays on the buffer for the next alloc to
     // wait for; then exactly that buffer goes to the tail of the free list (dma_buffer_pool_add, list_add_tail).
     name: 'freeKeepsCallersWorkOnBuffer',
-    source: `${SEED} § uvm_conf_computing_dma_buffer_free (uvm_tracker_add_tracker_safe(&dma_buffer->tracker, tracker); dma_buffer_pool_add)`,
+    source: `${SOURCE} § uvm_conf_computing_dma_buffer_free (uvm_tracker_add_tracker_safe(&dma_buffer->tracker, tracker); dma_buffer_pool_add)`,
     check: ({ op, result, before, after }) => {
       if (op.op !== 'free' || !result.ok || before.held.length === 0) return undefined;
       const id = before.held[(op.args['slot'] as number) % before.held.length] as BufferId;
@@ -317,7 +317,7 @@ export const poolInvariants: readonly Invariant<PoolState>[] = [
     // The caller's side of encrypted_page_mask (000, "uvm_conf_computing_dma_buffer_alloc" clears it for the next
     // user): marking a page sets exactly that page's bit.
     name: 'encryptMarksThatPage',
-    source: `${SEED} § uvm_conf_computing_dma_buffer_alloc (encrypted_page_mask, one bit per page of the buffer)`,
+    source: `${SOURCE} § uvm_conf_computing_dma_buffer_alloc (encrypted_page_mask, one bit per page of the buffer)`,
     check: ({ op, result, before, after }) => {
       if (op.op !== 'encrypt' || !result.ok || before.held.length === 0) return undefined;
       const id = before.held[(op.args['slot'] as number) % before.held.length] as BufferId;

@@ -23,7 +23,7 @@ import {
   type Location,
 } from './state.js';
 
-const SEED = '003_af321b1ea2953044.txt';
+const SOURCE = '003_af321b1ea2953044.txt';
 /** Upstream code read where the seed is silent (torvalds/linux). */
 const TEST_HMM = 'upstream lib/test_hmm.c';
 const MIGRATE_DEVICE = 'upstream mm/migrate_device.c';
@@ -113,7 +113,7 @@ export const hmmInvariants: readonly Invariant<HmmState>[] = [
   {
     // 003, "page 迁移", "dmirror_device_evict_chunk" (copy_highpage), maquire: any read returns the last value written.
     name: 'readReturnsLastWrite',
-    source: `${SEED} § page 迁移 (nv_migrate_vma), dmirror_device_evict_chunk (copy_highpage), maquire`,
+    source: `${SOURCE} § page 迁移 (nv_migrate_vma), dmirror_device_evict_chunk (copy_highpage), maquire`,
     check: ({ op, result, after }) => {
       if ((op.op === 'cpuRead' || op.op === 'gpuRead') && result.ok) {
         const p = op.args['page'] as number;
@@ -139,7 +139,7 @@ export const hmmInvariants: readonly Invariant<HmmState>[] = [
   {
     // 003, "page 迁移": a page whose migration fails in any phase keeps its old mapping (migrate_vma_finalize).
     name: 'failedMigrationLeavesPageInPlace',
-    source: `${SEED} § page 迁移 (migrate_vma_setup / migrate_vma_pages / migrate_vma_finalize)`,
+    source: `${SOURCE} § page 迁移 (migrate_vma_setup / migrate_vma_pages / migrate_vma_finalize)`,
     check: ({ op, result, before, after, faults }) => {
       const failed = new Set<number>();
       for (const f of faults) {
@@ -171,7 +171,7 @@ export const hmmInvariants: readonly Invariant<HmmState>[] = [
   {
     // 003, "dmirror_device_evict_chunk": copy_highpage(dpage, spage) for every page of the chunk.
     name: 'evictionPreservesContents',
-    source: `${SEED} § dmirror_device_evict_chunk (copy_highpage)`,
+    source: `${SOURCE} § dmirror_device_evict_chunk (copy_highpage)`,
     check: ({ op, before, after }) => {
       if (op.op !== 'evict') return undefined;
       const id = liveChunkAt(before, op.args['chunk'] as number);
@@ -190,7 +190,7 @@ export const hmmInvariants: readonly Invariant<HmmState>[] = [
   {
     // 003, "dmirror_device_evict_chunk": if (src_pfns[i] & MIGRATE_PFN_WRITE) dst_pfns[i] |= MIGRATE_PFN_WRITE.
     name: 'evictionKeepsWritePermission',
-    source: `${SEED} § dmirror_device_evict_chunk (MIGRATE_PFN_WRITE carried to dst_pfns)`,
+    source: `${SOURCE} § dmirror_device_evict_chunk (MIGRATE_PFN_WRITE carried to dst_pfns)`,
     check: ({ op, before, after }) => {
       if (op.op !== 'evict') return undefined;
       const id = liveChunkAt(before, op.args['chunk'] as number);
@@ -206,7 +206,7 @@ export const hmmInvariants: readonly Invariant<HmmState>[] = [
   {
     // 003, "dmirror_device_evict_chunk": npages = end_pfn - start_pfn + 1, the whole chunk, so it can be released.
     name: 'evictionFreesTheChunk',
-    source: `${SEED} § dmirror_device_evict_chunk (npages = end_pfn - start_pfn + 1)`,
+    source: `${SOURCE} § dmirror_device_evict_chunk (npages = end_pfn - start_pfn + 1)`,
     check: ({ op, result, before, after }) => {
       if (op.op !== 'evict') return undefined;
       const id = liveChunkAt(before, op.args['chunk'] as number);
@@ -223,7 +223,7 @@ export const hmmInvariants: readonly Invariant<HmmState>[] = [
   {
     // 003, SYSCALL_DEFINE3(maquire): bad flags, offset_in_page(start), MS_ASYNC|MS_SYNC -> -EINVAL; start + len <= start -> -ENOMEM.
     name: 'maquireRejectsBadArguments',
-    source: `${SEED} § SYSCALL_DEFINE3(maquire) (argument checks before down_read)`,
+    source: `${SOURCE} § SYSCALL_DEFINE3(maquire) (argument checks before down_read)`,
     check: ({ op, result }) => {
       if (op.op !== 'maquire') return undefined;
       const expected = maquireVerdict(op);
@@ -236,7 +236,7 @@ export const hmmInvariants: readonly Invariant<HmmState>[] = [
   {
     // 003, SYSCALL_DEFINE3(maquire): __delete_from_page_cache_gpu and radix_tree_tag_clear for every CPU-dirty page.
     name: 'maquireDropsEveryStaleGpuCopy',
-    source: `${SEED} § SYSCALL_DEFINE3(maquire) (__delete_from_page_cache_gpu, radix_tree_tag_clear)`,
+    source: `${SOURCE} § SYSCALL_DEFINE3(maquire) (__delete_from_page_cache_gpu, radix_tree_tag_clear)`,
     check: ({ op, result, before, after }) => {
       if (op.op !== 'maquire' || !result.ok) return undefined;
       for (const p of staleInRange(before, op)) {
@@ -252,7 +252,7 @@ export const hmmInvariants: readonly Invariant<HmmState>[] = [
   {
     // 003, SYSCALL_DEFINE3(maquire): stat_gpu_deleted++ per GPU page deleted; that count is the return value.
     name: 'maquireCountIsExact',
-    source: `${SEED} § SYSCALL_DEFINE3(maquire) (return stat_gpu_deleted)`,
+    source: `${SOURCE} § SYSCALL_DEFINE3(maquire) (return stat_gpu_deleted)`,
     check: ({ op, result, before }) => {
       if (op.op !== 'maquire' || !result.ok) return undefined;
       let expected = 0;
@@ -263,7 +263,7 @@ export const hmmInvariants: readonly Invariant<HmmState>[] = [
   {
     // 003, SYSCALL_DEFINE3(maquire): only CPU-dirty pages (find_get_taged_pages_idx) of the range are touched.
     name: 'maquireLeavesCleanPagesAlone',
-    source: `${SEED} § SYSCALL_DEFINE3(maquire) (find_get_taged_pages_idx PAGECACHE_TAG_CPU_DIRTY)`,
+    source: `${SOURCE} § SYSCALL_DEFINE3(maquire) (find_get_taged_pages_idx PAGECACHE_TAG_CPU_DIRTY)`,
     check: ({ op, result, before, after }) => {
       if (op.op !== 'maquire') return undefined;
       const acted = result.ok ? staleInRange(before, op) : new Set<number>();
@@ -285,7 +285,7 @@ export const hmmInvariants: readonly Invariant<HmmState>[] = [
   {
     // 003, "page 迁移" / "dmirror_device_evict_chunk": finalize keeps exactly one of src and dst per entry.
     name: 'noPageInTwoPlacesAtOnce',
-    source: `${SEED} § page 迁移 (migrate_vma_finalize), dmirror_device_evict_chunk (migrate_device_finalize)`,
+    source: `${SOURCE} § page 迁移 (migrate_vma_finalize), dmirror_device_evict_chunk (migrate_device_finalize)`,
     check: ({ after }) => {
       for (let p = 0; p < after.pages.length; p++) {
         const entry = after.pages[p];
@@ -303,7 +303,7 @@ export const hmmInvariants: readonly Invariant<HmmState>[] = [
     // 003, "page 迁移" allocates device pages (dmirror_devmem_alloc_page); upstream lib/test_hmm.c dmirror_allocate_chunk adds a
     // chunk only when request_free_mem_region finds device memory for it, else the page is simply not migrated.
     name: 'deviceMemoryWithinCapacity',
-    source: `${SEED} § page 迁移 (device pages for migrate_vma), dmirror_device_evict_chunk (a chunk's pfn range); ${TEST_HMM} dmirror_allocate_chunk (request_free_mem_region), dmirror_devmem_alloc_page`,
+    source: `${SOURCE} § page 迁移 (device pages for migrate_vma), dmirror_device_evict_chunk (a chunk's pfn range); ${TEST_HMM} dmirror_allocate_chunk (request_free_mem_region), dmirror_devmem_alloc_page`,
     check: ({ after }) => {
       if (after.chunks.size > MAX_CHUNKS) return `${after.chunks.size} device-private chunks are live, but the device has memory for ${MAX_CHUNKS}`;
       for (const chunk of after.chunks.values())
@@ -315,7 +315,7 @@ export const hmmInvariants: readonly Invariant<HmmState>[] = [
     // 003, "page 迁移" / dmirror_device_evict_chunk carry MIGRATE_PFN_WRITE from src to dst; upstream migrate_vma_collect_pmd sets
     // it from the entry's write bit and the migration entry it installs is writable exactly when it is set.
     name: 'migrationKeepsWritePermission',
-    source: `${SEED} § page 迁移 (migrate_vma), dmirror_device_evict_chunk (MIGRATE_PFN_WRITE carried to dst_pfns); ${MIGRATE_DEVICE} migrate_vma_collect_pmd (MIGRATE_PFN_WRITE, make_writable_migration_entry); ${TEST_HMM} dmirror_migrate_alloc_and_copy, dmirror_devmem_fault_alloc_and_copy`,
+    source: `${SOURCE} § page 迁移 (migrate_vma), dmirror_device_evict_chunk (MIGRATE_PFN_WRITE carried to dst_pfns); ${MIGRATE_DEVICE} migrate_vma_collect_pmd (MIGRATE_PFN_WRITE, make_writable_migration_entry); ${TEST_HMM} dmirror_migrate_alloc_and_copy, dmirror_devmem_fault_alloc_and_copy`,
     check: ({ op, before, after }) => {
       if (op.op !== 'migrateToDevice' && op.op !== 'migrateToSystem' && !ACCESSES.includes(op.op)) return undefined;
       for (let p = 0; p < after.pages.length; p++) {
@@ -332,7 +332,7 @@ export const hmmInvariants: readonly Invariant<HmmState>[] = [
     // mprotect of one page (003, the `protect` operation of the migrated range): upstream change_pte_range (mm/mprotect.c) turns a
     // writable device-private entry into a readable one, and the mmu notifier drops the device's mirror of it.
     name: 'protectSetsWritePermission',
-    source: `${SEED} § page 迁移 (pages of a migrated VMA keep its protection); upstream mm/mprotect.c change_pte_range (make_readable_device_private_entry); ${TEST_HMM} dmirror_interval_invalidate`,
+    source: `${SOURCE} § page 迁移 (pages of a migrated VMA keep its protection); upstream mm/mprotect.c change_pte_range (make_readable_device_private_entry); ${TEST_HMM} dmirror_interval_invalidate`,
     check: ({ op, result, before, after }) => {
       if (op.op !== 'protect' || !result.ok) return undefined;
       const p = op.args['page'] as number;
@@ -352,7 +352,7 @@ export const hmmInvariants: readonly Invariant<HmmState>[] = [
     // migrate_to_ram; a GPU's hmm_range_fault with HMM_PFN_REQ_WRITE refuses it (-EPERM), and the device writes only
     // through a mirror entry tagged writable (upstream lib/test_hmm.c dmirror_do_write, DPT_XA_TAG_WRITE).
     name: 'storeToReadOnlyPageFaults',
-    source: `${SEED} § page 迁移 (MIGRATE_PFN_WRITE), dmirror_device_evict_chunk; ${TEST_HMM} dmirror_do_write (DPT_XA_TAG_WRITE), dmirror_fault (HMM_PFN_REQ_WRITE)`,
+    source: `${SOURCE} § page 迁移 (MIGRATE_PFN_WRITE), dmirror_device_evict_chunk; ${TEST_HMM} dmirror_do_write (DPT_XA_TAG_WRITE), dmirror_fault (HMM_PFN_REQ_WRITE)`,
     check: ({ op, result, before, after }) => {
       if (!STORES.includes(op.op)) return undefined;
       const p = op.args['page'] as number;
@@ -374,7 +374,7 @@ export const hmmInvariants: readonly Invariant<HmmState>[] = [
     // The CPU cannot address device-private memory (its fault handler calls migrate_to_ram); a GPU other than its owner gets it
     // faulted back by hmm_range_fault, whose dev_private_owner names only the owning device (upstream lib/test_hmm.c dmirror_fault).
     name: 'onlyItsOwnerTouchesDevicePrivateMemory',
-    source: `${SEED} § page 迁移 (MIGRATE_VMA_SELECT_SYSTEM, device-private pages); ${TEST_HMM} dmirror_devmem_fault (migrate_to_ram), dmirror_fault (dev_private_owner)`,
+    source: `${SOURCE} § page 迁移 (MIGRATE_VMA_SELECT_SYSTEM, device-private pages); ${TEST_HMM} dmirror_devmem_fault (migrate_to_ram), dmirror_fault (dev_private_owner)`,
     check: ({ op, result, before, after }) => {
       if (!result.ok || !reachedMemory({ op, before })) return undefined;
       const gpu = op.op.startsWith('gpu') ? (op.args['gpu'] as number) : undefined;
@@ -389,7 +389,7 @@ export const hmmInvariants: readonly Invariant<HmmState>[] = [
     // 003, maquire's page cache: a CPU store tags the page PAGECACHE_TAG_CPU_DIRTY; a GPU load caches the page, a GPU store
     // updates its own copy and invalidates the others'; nothing else of the page cache, and no other page, changes.
     name: 'accessEffectIsExact',
-    source: `${SEED} § SYSCALL_DEFINE3(maquire) (PAGECACHE_TAG_CPU_DIRTY, pagecache_get_gpu_page), page 迁移 (migrate_to_ram)`,
+    source: `${SOURCE} § SYSCALL_DEFINE3(maquire) (PAGECACHE_TAG_CPU_DIRTY, pagecache_get_gpu_page), page 迁移 (migrate_to_ram)`,
     check: ({ op, result, before, after }) => {
       if (!ACCESSES.includes(op.op) || !result.ok) return undefined;
       const p = op.args['page'] as number;
@@ -414,7 +414,7 @@ export const hmmInvariants: readonly Invariant<HmmState>[] = [
     // Upstream migrate_vma_setup: from device memory to system memory every page marked MIGRATE_PFN_MIGRATE must be migrated;
     // towards the device lib/test_hmm.c dmirror_migrate_alloc_and_copy skips a page only when no device page can be allocated.
     name: 'migrationMovesEveryPageItCan',
-    source: `${SEED} § page 迁移 (migrate_vma_setup / migrate_vma_pages); ${MIGRATE_DEVICE} migrate_vma_setup (device to system: every collected page migrates); ${TEST_HMM} dmirror_migrate_alloc_and_copy`,
+    source: `${SOURCE} § page 迁移 (migrate_vma_setup / migrate_vma_pages); ${MIGRATE_DEVICE} migrate_vma_setup (device to system: every collected page migrates); ${TEST_HMM} dmirror_migrate_alloc_and_copy`,
     check: ({ op, result, before, after, faults }) => {
       if ((op.op !== 'migrateToDevice' && op.op !== 'migrateToSystem') || !result.ok) return undefined;
       const target = op.op === 'migrateToDevice' ? 'device' : 'system';
@@ -442,7 +442,7 @@ export const hmmInvariants: readonly Invariant<HmmState>[] = [
     // 003, maquire: PAGECACHE_TAG_CPU_DIRTY and the GPU copies are the page cache's, by file index, not the physical page's, so
     // moving the physical page (migrate_vma either way, eviction) leaves them as they were.
     name: 'migrationKeepsPageCacheState',
-    source: `${SEED} § SYSCALL_DEFINE3(maquire) (radix tree tags by page index, pagecache_get_gpu_page), page 迁移, dmirror_device_evict_chunk`,
+    source: `${SOURCE} § SYSCALL_DEFINE3(maquire) (radix tree tags by page index, pagecache_get_gpu_page), page 迁移, dmirror_device_evict_chunk`,
     check: ({ op, before, after }) => {
       if (op.op !== 'migrateToDevice' && op.op !== 'migrateToSystem' && op.op !== 'evict') return undefined;
       for (let p = 0; p < after.pages.length; p++) {

@@ -7,7 +7,7 @@ import type { Args } from '../common/values.js';
 import { isCacheableType, type MemType } from '../nvgrace-gpu/host-mapping.js';
 import { isCacheableAttr, type GuestAttr, type Stage2State } from './state.js';
 
-const SEED = '002_748f16c03ac79905.txt';
+const SOURCE = '002_748f16c03ac79905.txt';
 const NVGRACE = '001_d5d5d944b120b211.txt';
 const MMU = 'merged arch/arm64/kvm/mmu.c';
 
@@ -160,7 +160,7 @@ export const stage2Invariants: readonly Invariant<Stage2State>[] = [
   {
     // 002, "Do not allow non-struct page memory to be cachable without FWB"; mmu.c kvm_supports_cacheable_pfnmap (FWB and DIC).
     name: 'cacheableOnlyWithFwb',
-    source: `${SEED} § "Do not allow non-struct page memory to be cachable without FWB"; ${MMU} user_mem_abort, kvm_arch_prepare_memory_region`,
+    source: `${SOURCE} § "Do not allow non-struct page memory to be cachable without FWB"; ${MMU} user_mem_abort, kvm_arch_prepare_memory_region`,
     check: ({ op, result }) => {
       const a = op.args;
       const hw = a['fwb'] === true && a['dic'] === true;
@@ -177,7 +177,7 @@ export const stage2Invariants: readonly Invariant<Stage2State>[] = [
   {
     // 002, case 1 "VM_IO set along with MT_NORMAL ... unsafe to be mapped as cacheable", as the merged code narrowed it.
     name: 'ioMappingWithNormalProtectionIsNeverCacheable',
-    source: `${SEED} § "1. The VMA pgprot may have VM_IO set alongwith MT_NORMAL"; ${MMU} kvm_vma_is_cacheable`,
+    source: `${SOURCE} § "1. The VMA pgprot may have VM_IO set alongwith MT_NORMAL"; ${MMU} kvm_vma_is_cacheable`,
     check: ({ op, result }) => {
       const f = facts(op);
       const e = installed(result);
@@ -190,7 +190,7 @@ export const stage2Invariants: readonly Invariant<Stage2State>[] = [
   {
     // 002, case 2 "VM_MTE_ALLOWED is not set and KVM_CAP_ARM_MTE is enabled"; mmu.c "Check the VMM hasn't introduced a new disallowed VMA".
     name: 'mteWithoutMteAllowedIsNeverCacheable',
-    source: `${SEED} § "2. Configurations where VM_MTE_ALLOWED is not set and KVM_CAP_ARM_MTE is enabled"; ${MMU} user_mem_abort, kvm_arch_prepare_memory_region`,
+    source: `${SOURCE} § "2. Configurations where VM_MTE_ALLOWED is not set and KVM_CAP_ARM_MTE is enabled"; ${MMU} user_mem_abort, kvm_arch_prepare_memory_region`,
     check: ({ op, result }) => {
       if (op.args['vmMte'] !== true) return undefined;
       if (op.op === 'memslot')
@@ -205,7 +205,7 @@ export const stage2Invariants: readonly Invariant<Stage2State>[] = [
     // 002, case 2 says such memory is never *cacheable*, not never mapped: mmu.c checks MTE only for a mapping that
     // will be cacheable (!s2_force_noncacheable), so device memory the VMA maps non-cacheable stays mappable.
     name: 'mteRefusesOnlyCacheableMappings',
-    source: `${SEED} § "2. Configurations where VM_MTE_ALLOWED is not set and KVM_CAP_ARM_MTE is enabled"; ${MMU} user_mem_abort (!s2_force_noncacheable && kvm_has_mte)`,
+    source: `${SOURCE} § "2. Configurations where VM_MTE_ALLOWED is not set and KVM_CAP_ARM_MTE is enabled"; ${MMU} user_mem_abort (!s2_force_noncacheable && kvm_has_mte)`,
     check: ({ op, result }) => {
       const f = facts(op);
       if (op.op !== 'fault' || f === undefined || f.pfnHasStructPage || f.pgprot === 'normal' || op.args['access'] === 'exec') return undefined;
@@ -215,7 +215,7 @@ export const stage2Invariants: readonly Invariant<Stage2State>[] = [
   {
     // 002, "Executable faults should thus be allowed on the memory determined as Normal cacheable"; mmu.c -ENOEXEC.
     name: 'execOnlyWhereTheSourceAllowsIt',
-    source: `${SEED} § "Executable faults should thus be allowed on the memory determined as Normal cacheable"; ${MMU} user_mem_abort (-ENOEXEC)`,
+    source: `${SOURCE} § "Executable faults should thus be allowed on the memory determined as Normal cacheable"; ${MMU} user_mem_abort (-ENOEXEC)`,
     check: ({ op, result }) => {
       const f = facts(op);
       if (f === undefined) return undefined;
@@ -249,7 +249,7 @@ export const stage2Invariants: readonly Invariant<Stage2State>[] = [
     // userspace VMA. Such mismatched mapping is a security risk", a check later dropped as unreachable), and the
     // converse; 002's FWB requirement is what makes it hold.
     name: 'noMismatchedCacheabilityAlias',
-    source: `${SEED} § cacheable only with FWB, memory type from the VMA; ${MMU} user_mem_abort (s2_force_noncacheable vs is_vma_cacheable)`,
+    source: `${SOURCE} § cacheable only with FWB, memory type from the VMA; ${MMU} user_mem_abort (s2_force_noncacheable vs is_vma_cacheable)`,
     check: ({ op, result }) => {
       const f = facts(op);
       const e = installed(result);
@@ -275,7 +275,7 @@ export const stage2Invariants: readonly Invariant<Stage2State>[] = [
   {
     // 001, usemem "can be mmaped into the user VMA with a cacheable mapping and used like a regular RAM" + the FWB remark.
     name: 'usememIsCacheableInTheGuestWithFwb',
-    source: `${NVGRACE} § "cacheable mapping and used like a regular RAM", FWB remark; ${SEED} § cacheable with FWB, exec on Normal cacheable`,
+    source: `${NVGRACE} § "cacheable mapping and used like a regular RAM", FWB remark; ${SOURCE} § cacheable with FWB, exec on Normal cacheable`,
     check: ({ op, result }) => {
       const a = op.args;
       if (op.op !== 'nvgraceFault' || a['region'] !== 'usemem' || a['fwb'] !== true || a['dic'] !== true || a['vmMte'] === true) return undefined;
@@ -289,7 +289,7 @@ export const stage2Invariants: readonly Invariant<Stage2State>[] = [
     // The full decision: 002 (cacheable only with FWB, exec only on Normal cacheable, MTE), 001 (resmem Normal-NC,
     // S2 MemAttr 0b101; FWB) and mmu.c's choice between KVM_PGTABLE_PROT_NORMAL_NC and KVM_PGTABLE_PROT_DEVICE.
     name: 'stage2DecisionFollowsTheTable',
-    source: `${SEED} § memory type decision, "Executable faults ... Normal cacheable", MTE; ${NVGRACE} § resmem "S2 MemAttr[2:0]=0b101", FWB remark; ${MMU} (v6.17) user_mem_abort (VM_ALLOW_ANY_UNCACHED -> NORMAL_NC else DEVICE), kvm_arch_prepare_memory_region`,
+    source: `${SOURCE} § memory type decision, "Executable faults ... Normal cacheable", MTE; ${NVGRACE} § resmem "S2 MemAttr[2:0]=0b101", FWB remark; ${MMU} (v6.17) user_mem_abort (VM_ALLOW_ANY_UNCACHED -> NORMAL_NC else DEVICE), kvm_arch_prepare_memory_region`,
     check: ({ op, result }) => {
       const want = expectedByTable(op);
       if (want === undefined) return op.op !== 'memslot' || result.ok ? undefined : `memslot refused with ${result.error}, which the table accepts`;
@@ -303,7 +303,7 @@ export const stage2Invariants: readonly Invariant<Stage2State>[] = [
     // 002 / mmu.c: a fault that is resolved installs one stage-2 entry (kvm_pgtable_stage2_map), a memslot that is
     // accepted exists, and a refusal changes nothing.
     name: 'stateRecordsWhatWasInstalled',
-    source: `${SEED} § stage-2 fault handling; ${MMU} user_mem_abort (kvm_pgtable_stage2_map), kvm_arch_prepare_memory_region`,
+    source: `${SOURCE} § stage-2 fault handling; ${MMU} user_mem_abort (kvm_pgtable_stage2_map), kvm_arch_prepare_memory_region`,
     check: ({ op, before, after, result }) => {
       const same = (x: Stage2State, y: Stage2State) => JSON.stringify(x) === JSON.stringify(y);
       if (!result.ok) return same(before, after) ? undefined : `${op.op} was refused (${result.error}) but the state changed`;

@@ -26,7 +26,7 @@ import {
   type NvgraceState,
 } from './state.js';
 
-const SEED = '001_d5d5d944b120b211.txt';
+const SOURCE = '001_d5d5d944b120b211.txt';
 const DRIVER = 'merged drivers/vfio/pci/nvgrace-gpu/main.c';
 
 type S = NvgraceState;
@@ -286,7 +286,7 @@ export const nvgraceInvariants: readonly Invariant<S>[] = [
   {
     // 001, layout figure and "make the usable memory size memblock (MEMBLK_SIZE) aligned"; driver nvgrace_gpu_init_nvdev_struct.
     name: 'deviceMemoryIsCarvedExactly',
-    source: `${SEED} § memory layout, MEMBLK_SIZE; ${DRIVER} nvgrace_gpu_init_nvdev_struct`,
+    source: `${SOURCE} § memory layout, MEMBLK_SIZE; ${DRIVER} nvgrace_gpu_init_nvdev_struct`,
     check: ({ op, result, before, after }) => {
       if (op.op !== 'probe') return undefined;
       const memphys = op.args['memphys'] as bigint;
@@ -315,7 +315,7 @@ export const nvgraceInvariants: readonly Invariant<S>[] = [
     // 001, "PCI BARs need to be aligned to the power-of-2 ... the actual memory on the device may not"; driver roundup_pow_of_two.
     // The usemem BAR's basis is the version's rule: memlength - 1 GiB since 6a9eb2d125ba, the rounded-down usemem before.
     name: 'barSizeIsPowerOfTwoCoveringRegion',
-    source: `${SEED} § "PCI BARs need to be aligned to the power-of-2"; ${DRIVER} bar_size = roundup_pow_of_two(...), usemem sized before round_down since 6a9eb2d125ba`,
+    source: `${SOURCE} § "PCI BARs need to be aligned to the power-of-2"; ${DRIVER} bar_size = roundup_pow_of_two(...), usemem sized before round_down since 6a9eb2d125ba`,
     check: ({ after }) => {
       for (const r of [after.usemem, after.resmem]) {
         if (r === null) continue;
@@ -336,7 +336,7 @@ export const nvgraceInvariants: readonly Invariant<S>[] = [
   {
     // 001, "A read ... from the last device PFN up to the next power-of-2 aligned physical address results in reading ~0".
     name: 'readPastDeviceMemoryIsAllOnes',
-    source: `${SEED} § "results in reading ~0 and dropped writes"; ${DRIVER} nvgrace_gpu_read_mem`,
+    source: `${SOURCE} § "results in reading ~0 and dropped writes"; ${DRIVER} nvgrace_gpu_read_mem`,
     check: (step) => {
       const f = accessFacts(step);
       if (f === undefined || step.op.op !== 'read') return undefined;
@@ -353,7 +353,7 @@ export const nvgraceInvariants: readonly Invariant<S>[] = [
   {
     // 001, "results in reading ~0 and dropped writes"; driver nvgrace_gpu_write_mem ("Drop access outside the available device memory").
     name: 'writePastDeviceMemoryIsDropped',
-    source: `${SEED} § "results in reading ~0 and dropped writes"; ${DRIVER} nvgrace_gpu_write_mem`,
+    source: `${SOURCE} § "results in reading ~0 and dropped writes"; ${DRIVER} nvgrace_gpu_write_mem`,
     check: ({ after }) => {
       for (const r of [after.usemem, after.resmem]) {
         if (r === null) continue;
@@ -367,7 +367,7 @@ export const nvgraceInvariants: readonly Invariant<S>[] = [
   {
     // 001, v6 -> v7 "Added code to return EINVAL for offset beyond region size"; driver "offset >= bar_size ... -EINVAL".
     name: 'accessBeyondBarIsRejected',
-    source: `${SEED} § v6 -> v7 (EINVAL for offset beyond region size); ${DRIVER} nvgrace_gpu_read_mem / write_mem`,
+    source: `${SOURCE} § v6 -> v7 (EINVAL for offset beyond region size); ${DRIVER} nvgrace_gpu_read_mem / write_mem`,
     check: (step) => {
       const f = accessFacts(step);
       if (f === undefined || !f.beyondBar) return undefined;
@@ -379,7 +379,7 @@ export const nvgraceInvariants: readonly Invariant<S>[] = [
   {
     // Driver comment: "reads/writes extending beyond the reported size are truncated"; the VFS clamps to MAX_RW_COUNT.
     name: 'accessIsTruncatedAtBarEnd',
-    source: `${SEED} § fake BARs sized to the power of two; ${DRIVER} "Clip short the read request beyond reported BAR size"`,
+    source: `${SOURCE} § fake BARs sized to the power of two; ${DRIVER} "Clip short the read request beyond reported BAR size"`,
     check: (step) => {
       const f = accessFacts(step);
       if (f === undefined || !step.result.ok) return undefined;
@@ -393,7 +393,7 @@ export const nvgraceInvariants: readonly Invariant<S>[] = [
   {
     // 001, v6 -> v7 "Handled out-of-bound and overflow conditions at various places to validate input offset and length".
     name: 'offsetOverflowIsRejected',
-    source: `${SEED} § v6 -> v7 (overflow conditions); ${DRIVER} nvgrace_gpu_mmap check_add_overflow; VFS rw_verify_area`,
+    source: `${SOURCE} § v6 -> v7 (overflow conditions); ${DRIVER} nvgrace_gpu_mmap check_add_overflow; VFS rw_verify_area`,
     check: (step) => {
       const { op, result, before, after } = step;
       const p = accessPosition(step);
@@ -420,7 +420,7 @@ export const nvgraceInvariants: readonly Invariant<S>[] = [
   {
     // 001, v17 -> v18 "return early in nvgrace_gpu_map_and_read[write] when mem_count is 0".
     name: 'zeroLengthAccessHasNoEffect',
-    source: `${SEED} § v17 -> v18 (return early when mem_count is 0); ${DRIVER} nvgrace_gpu_map_and_read / map_and_write`,
+    source: `${SOURCE} § v17 -> v18 (return early when mem_count is 0); ${DRIVER} nvgrace_gpu_map_and_read / map_and_write`,
     check: (step) => {
       const f = accessPosition(step);
       if (f === undefined || f.count !== 0n) return undefined;
@@ -433,7 +433,7 @@ export const nvgraceInvariants: readonly Invariant<S>[] = [
   {
     // 001, "the device memory is cache coherent ... used like a regular RAM"; driver copy_to_user / copy_from_user on the mapping.
     name: 'deviceMemoryRoundTrips',
-    source: `${SEED} § "used like a regular RAM"; ${DRIVER} nvgrace_gpu_map_and_read / map_and_write`,
+    source: `${SOURCE} § "used like a regular RAM"; ${DRIVER} nvgrace_gpu_map_and_read / map_and_write`,
     check: (step) => {
       const f = accessFacts(step);
       if (f === undefined) return undefined;
@@ -461,7 +461,7 @@ export const nvgraceInvariants: readonly Invariant<S>[] = [
   {
     // 001, v17 -> v18 (return early when mem_count is 0: no memremap/ioremap for an access that touches no device memory).
     name: 'deviceMemoryIsMappedOnlyWhenTouched',
-    source: `${SEED} § v17 -> v18; ${DRIVER} nvgrace_gpu_map_and_read / map_and_write before nvgrace_gpu_map_device_mem`,
+    source: `${SOURCE} § v17 -> v18; ${DRIVER} nvgrace_gpu_map_and_read / map_and_write before nvgrace_gpu_map_device_mem`,
     check: (step) => {
       const f = accessFacts(step);
       if (f === undefined) return undefined;
@@ -477,7 +477,7 @@ export const nvgraceInvariants: readonly Invariant<S>[] = [
   {
     // 001, "The variant driver provides emulation for these fake BARs' PCI config space offset registers"; driver nvgrace_gpu_get_read_value.
     name: 'barSizingReadBackMatchesSize',
-    source: `${SEED} § fake BARs' config space registers, v15 -> v16 ("mask with BAR size and add flag"); ${DRIVER} nvgrace_gpu_get_read_value`,
+    source: `${SOURCE} § fake BARs' config space registers, v15 -> v16 ("mask with BAR size and add flag"); ${DRIVER} nvgrace_gpu_get_read_value`,
     check: (step) => {
       const r = containedRegisterRead(step);
       if (r === undefined || !r.aligned) return undefined;
@@ -490,7 +490,7 @@ export const nvgraceInvariants: readonly Invariant<S>[] = [
   {
     // 001, v13 -> v14 "Added the missing implementation of sub-word access to fake BARs' PCI config access".
     name: 'subWordConfigAccessesAgree',
-    source: `${SEED} § v13 -> v14 (sub-word access); ${DRIVER} nvgrace_gpu_read_config_emu (register_offset, copy_count)`,
+    source: `${SOURCE} § v13 -> v14 (sub-word access); ${DRIVER} nvgrace_gpu_read_config_emu (register_offset, copy_count)`,
     check: (step) => {
       const r = containedRegisterRead(step);
       if (r === undefined || r.aligned) return undefined;
@@ -503,7 +503,7 @@ export const nvgraceInvariants: readonly Invariant<S>[] = [
   {
     // 001, v13 -> v14 "Handled endian-ness in the PCI config space access"; driver bar_val is __le64.
     name: 'barAddressComposesLittleEndian',
-    source: `${SEED} § v13 -> v14 (endian-ness); ${DRIVER} __le64 bar_val, nvgrace_gpu_write_config_emu`,
+    source: `${SOURCE} § v13 -> v14 (endian-ness); ${DRIVER} __le64 bar_val, nvgrace_gpu_write_config_emu`,
     check: (step) => {
       const { before, after, result } = step;
       const c = configAccess(step);
@@ -529,7 +529,7 @@ export const nvgraceInvariants: readonly Invariant<S>[] = [
   {
     // Driver nvgrace_gpu_write_config_emu: anything that meets no emulated register goes to vfio_pci_core_write.
     name: 'configWritesOutsideBarsGoThrough',
-    source: `${SEED} § "provides emulation for these fake BARs' PCI config space offset registers"; ${DRIVER} nvgrace_gpu_write_config_emu`,
+    source: `${SOURCE} § "provides emulation for these fake BARs' PCI config space offset registers"; ${DRIVER} nvgrace_gpu_write_config_emu`,
     check: (step) => {
       const { before, after, result } = step;
       const c = configAccess(step);
@@ -552,7 +552,7 @@ export const nvgraceInvariants: readonly Invariant<S>[] = [
   {
     // Driver nvgrace_gpu_ioctl VFIO_DEVICE_RESET -> nvgrace_gpu_init_fake_bar_emu_regs.
     name: 'resetClearsBarRegisters',
-    source: `${SEED} § emulated fake BAR registers; ${DRIVER} nvgrace_gpu_init_fake_bar_emu_regs on VFIO_DEVICE_RESET`,
+    source: `${SOURCE} § emulated fake BAR registers; ${DRIVER} nvgrace_gpu_init_fake_bar_emu_regs on VFIO_DEVICE_RESET`,
     check: ({ op, after }) => {
       if (op.op !== 'reset') return undefined;
       for (const r of [after.usemem, after.resmem]) if (r !== null && r.barVal !== 0n) return `${r.name} BAR register is ${hex(r.barVal)} after reset`;
@@ -562,7 +562,7 @@ export const nvgraceInvariants: readonly Invariant<S>[] = [
   {
     // 001, v3 -> v4 "Mapping the available device memory using sparse mmap. The region outside the device memory is handled by read/write ops".
     name: 'mmapNeverExposesBeyondDeviceMemory',
-    source: `${SEED} § v3 -> v4 (sparse mmap of the available device memory); ${DRIVER} nvgrace_gpu_mmap (end > memlength)`,
+    source: `${SOURCE} § v3 -> v4 (sparse mmap of the available device memory); ${DRIVER} nvgrace_gpu_mmap (end > memlength)`,
     check: ({ after }) => {
       for (const m of after.mappings) {
         const r = after[m.region];
@@ -577,7 +577,7 @@ export const nvgraceInvariants: readonly Invariant<S>[] = [
   {
     // 001, "resmem is mapped pgprot_writecombine(), that sets the Qemu VMA page properties (pgprot) as NORMAL_NC".
     name: 'resmemIsNeverMappedCacheable',
-    source: `${SEED} § "mapped as a separate region in Qemu VMA with pgprot_writecombine()"; ${DRIVER} nvgrace_gpu_mmap (VM_ALLOW_ANY_UNCACHED)`,
+    source: `${SOURCE} § "mapped as a separate region in Qemu VMA with pgprot_writecombine()"; ${DRIVER} nvgrace_gpu_mmap (VM_ALLOW_ANY_UNCACHED)`,
     check: ({ after }) => {
       const bad = after.mappings.find((m) => m.region === 'resmem' && (m.pgprot !== 'normal-nc' || !m.allowAnyUncached));
       return bad === undefined ? undefined : `resmem mapped with ${bad.pgprot}${bad.allowAnyUncached ? '' : ' without VM_ALLOW_ANY_UNCACHED'}, not write-combining Normal-NC`;
@@ -588,7 +588,7 @@ export const nvgraceInvariants: readonly Invariant<S>[] = [
     // region 4 and 5"; the driver picks the region from the file position (VFIO_PCI_OFFSET_TO_INDEX), not from the
     // BAR the caller meant: an offset past a region's 40 offset bits is the next region, not an error.
     name: 'accessGoesToRegionOfFilePosition',
-    source: `${SEED} § "comprising of region 2 and 3", "region 4 and 5"; ${DRIVER} nvgrace_gpu_read / nvgrace_gpu_write (VFIO_PCI_OFFSET_TO_INDEX), vfio_pci_core_read / write`,
+    source: `${SOURCE} § "comprising of region 2 and 3", "region 4 and 5"; ${DRIVER} nvgrace_gpu_read / nvgrace_gpu_write (VFIO_PCI_OFFSET_TO_INDEX), vfio_pci_core_read / write`,
     check: (step) => {
       const p = accessPosition(step);
       if (p === undefined || p.overflows) return undefined;
@@ -620,7 +620,7 @@ export const nvgraceInvariants: readonly Invariant<S>[] = [
     // 001, "used like a regular RAM": reading it is copy_to_user / vfio_pci_core_do_io_rw with iswrite false, and the
     // config read is vfio_pci_core_read with the register's bytes copied out; none of them stores anything.
     name: 'readsChangeNothing',
-    source: `${SEED} § "used like a regular RAM"; ${DRIVER} nvgrace_gpu_map_and_read (do_io_rw iswrite=false), nvgrace_gpu_read_config_emu`,
+    source: `${SOURCE} § "used like a regular RAM"; ${DRIVER} nvgrace_gpu_map_and_read (do_io_rw iswrite=false), nvgrace_gpu_read_config_emu`,
     check: ({ op, before, after }) => {
       if (op.op !== 'read' && op.op !== 'cfgRead') return undefined;
       // Mapping device memory into the kernel on first use is the one thing a read may do (deviceMemoryIsMappedOnlyWhenTouched).
@@ -632,7 +632,7 @@ export const nvgraceInvariants: readonly Invariant<S>[] = [
     // Driver nvgrace_gpu_read_config_emu: vfio_pci_core_read serves the access first; only the bytes of the one
     // register it meets are replaced. vfio_config_do_rw refuses an access past cfg_size with -EFAULT.
     name: 'configReadsReturnConfigSpace',
-    source: `${SEED} § "provides emulation for these fake BARs' PCI config space offset registers"; ${DRIVER} nvgrace_gpu_read_config_emu (vfio_pci_core_read first)`,
+    source: `${SOURCE} § "provides emulation for these fake BARs' PCI config space offset registers"; ${DRIVER} nvgrace_gpu_read_config_emu (vfio_pci_core_read first)`,
     check: (step) => {
       const c = configAccess(step);
       if (c === undefined || c.kind !== 'read' || c.count === 0) return undefined;
@@ -655,7 +655,7 @@ export const nvgraceInvariants: readonly Invariant<S>[] = [
     // offset from its low 28 bits, remap_pfn_range of req_len bytes from PHYS_PFN(memphys) + pgoff when the mapping
     // ends within device memory. Another index is vfio_pci_core_mmap's (-EINVAL from the ROM on).
     name: 'mmapMapsWhatWasAsked',
-    source: `${SEED} § v3 -> v4 (sparse mmap of the available device memory); ${DRIVER} nvgrace_gpu_mmap (remap_pfn_range, end > memlength), vfio_pci_core_mmap`,
+    source: `${SOURCE} § v3 -> v4 (sparse mmap of the available device memory); ${DRIVER} nvgrace_gpu_mmap (remap_pfn_range, end > memlength), vfio_pci_core_mmap`,
     check: ({ op, before, after, result }) => {
       if (op.op !== 'mmap') return undefined;
       const length = op.args['length'] as bigint;

@@ -37,7 +37,7 @@ import { reachers, xenInvariants } from './invariants.js';
 import { accessedValue, domArg, pageArg, XenPrimitivesModel } from './operations.js';
 import { describeXen, snapshotXen, type DomId, type PageId, type XenState } from './state.js';
 
-const SEED = '004_a962dd2d5e662cda.txt';
+const SOURCE = '004_a962dd2d5e662cda.txt';
 
 export type ConcurrentXenState = XenState & WithTasks;
 
@@ -192,7 +192,7 @@ export const xenConcurrencyInvariants: readonly Invariant<ConcurrentXenState>[] 
     // may reuse the memory. A load or store may still complete through a TLB entry while the Revoke that took
     // the page away is running, never after it returned.
     name: 'noAccessThroughRevokedTranslation',
-    source: `${SEED} § primitive 2, Revoke: once revoked, no operation in the frontend can access the pages; the backend can safely reuse them`,
+    source: `${SOURCE} § primitive 2, Revoke: once revoked, no operation in the frontend can access the pages; the backend can safely reuse them`,
     check: ({ before, after }) => {
       const done = after.tasks?.last?.returned;
       if (done === undefined || done.call.op !== 'access' || !done.result.ok) return undefined;
@@ -211,7 +211,7 @@ export const xenConcurrencyInvariants: readonly Invariant<ConcurrentXenState>[] 
   {
     // 004, primitive 2 (the paragraph after it): Revoke runs from an MMU notifier callback, which may not block.
     name: 'revokeNeverBlocks',
-    source: `${SEED} § primitive 2: Revoke happens from an MMU notifier callback, which may not block, fail or involve userspace`,
+    source: `${SOURCE} § primitive 2: Revoke happens from an MMU notifier callback, which may not block, fail or involve userspace`,
     check: ({ after }) => {
       const waiting = (after.tasks?.running ?? []).find((t) => t.call.op === 'revoke' && t.waitsFor !== undefined);
       return waiting === undefined
@@ -221,7 +221,7 @@ export const xenConcurrencyInvariants: readonly Invariant<ConcurrentXenState>[] 
   },
   linearizability<ConcurrentXenState>(
     'primitivesAreLinearizable',
-    `${SEED} § primitive 2, Revoke (and primitive 1: re-map allowed only if Revoke is transitive), as concurrent operations`,
+    `${SOURCE} § primitive 2, Revoke (and primitive 1: re-map allowed only if Revoke is transitive), as concurrent operations`,
     {
       model: () => new XenPrimitivesModel(),
       copy: (s) => snapshotXen(s),

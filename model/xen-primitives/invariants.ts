@@ -30,7 +30,7 @@ import {
   type XenState,
 } from './state.js';
 
-const SEED = '004_a962dd2d5e662cda.txt';
+const SOURCE = '004_a962dd2d5e662cda.txt';
 
 const pg = (p: PageId) => `p${p}`;
 const dm = (d: DomId) => `d${d}`;
@@ -243,7 +243,7 @@ export const xenInvariants: readonly Invariant<XenState>[] = [
   {
     // 004, "Revoke": revocation may not fail (an MMU notifier cannot fail; the backend panics if it does).
     name: 'revokeNeverFails',
-    source: `${SEED} § primitive 2, Revoke: not allowed to fail; Revoke runs from an MMU notifier that cannot fail`,
+    source: `${SOURCE} § primitive 2, Revoke: not allowed to fail; Revoke runs from an MMU notifier that cannot fail`,
     check: ({ op, result }) => {
       if (op.op !== 'revoke' || result.ok) return undefined;
       const { page, a } = args(op);
@@ -254,7 +254,7 @@ export const xenInvariants: readonly Invariant<XenState>[] = [
     // 004, "Revoke" + "Map" exception: after Revoke nothing on or in the frontend, nor anything it re-mapped the
     // buffer to, can touch the page (Revoke must be transitive for re-mapping to be allowed).
     name: 'noAccessAfterRevoke',
-    source: `${SEED} § primitive 2, Revoke: no operation on or in the frontend can access the pages; primitive 1: re-map only if Revoke is transitive`,
+    source: `${SOURCE} § primitive 2, Revoke: no operation on or in the frontend can access the pages; primitive 1: re-map only if Revoke is transitive`,
     check: (step) => {
       const { op, before, after, result } = step;
       if (op.op === 'revoke') {
@@ -281,7 +281,7 @@ export const xenInvariants: readonly Invariant<XenState>[] = [
   {
     // 004, "Revoke" (faults go to the backend, which can intercept them) and "reply" (IOREQ_TYPE_FAULT).
     name: 'faultsAfterRevokeGoToTheBackend',
-    source: `${SEED} § primitive 2, Revoke: later frontend accesses fault to the backend; reply: IOREQ_TYPE_FAULT for the IOREQ server`,
+    source: `${SOURCE} § primitive 2, Revoke: later frontend accesses fault to the backend; reply: IOREQ_TYPE_FAULT for the IOREQ server`,
     check: (step) => {
       const { op, before, after, result } = step;
       if (op.op === 'revoke') {
@@ -314,7 +314,7 @@ export const xenInvariants: readonly Invariant<XenState>[] = [
     // 004, "Map": the frontend may not use mapped buffers in hypercalls or grants; hypercalls fail as if the
     // frontend did not have the pages.
     name: 'mappedBufferNotUsableInHypercallsOrGrants',
-    source: `${SEED} § primitive 1, Map: buffers not usable in hypercalls or grants; such hypercalls fail as if the pages were absent`,
+    source: `${SOURCE} § primitive 1, Map: buffers not usable in hypercalls or grants; such hypercalls fail as if the pages were absent`,
     check: ({ op, before, after, result }) => {
       if (op.op === 'beginHypercall' || (op.op === 'grant' && domArg(op.args, 'granter') !== domArg(op.args, 'grantee'))) {
         const { page, a } = args(op);
@@ -336,7 +336,7 @@ export const xenInvariants: readonly Invariant<XenState>[] = [
     // 004, "Steal": refused in a hypercall, MMIO, provided by another domain, foreign-mapped, granted, or
     // accessible to any domain other than the target; otherwise it succeeds.
     name: 'stealRefusedWhenUnsafe',
-    source: `${SEED} § primitive 3, Steal: the list of cases in which Steal fails`,
+    source: `${SOURCE} § primitive 3, Steal: the list of cases in which Steal fails`,
     check: ({ op, before, result, faults }) => {
       if (op.op !== 'steal') return undefined;
       const { page, a } = args(op);
@@ -356,7 +356,7 @@ export const xenInvariants: readonly Invariant<XenState>[] = [
     // 004, "Steal" (frontend quota down, backend quota up by the same amount) and "Return" (the page stops counting
     // against the backend and counts against the frontend): quota is only ever moved, one page per page.
     name: 'quotaIsConserved',
-    source: `${SEED} § primitive 3, Steal: quotas decreased and increased by the same amount; primitive 4, Return`,
+    source: `${SOURCE} § primitive 3, Steal: quotas decreased and increased by the same amount; primitive 4, Return`,
     check: ({ op, before, after, result }) => {
       const sum = after.domains.reduce((n, d) => n + d.quota, 0);
       if (sum !== TOTAL_QUOTA) return `the quotas add up to ${sum}, not ${TOTAL_QUOTA}`;
@@ -378,7 +378,7 @@ export const xenInvariants: readonly Invariant<XenState>[] = [
   {
     // 004, "Return": after Return the backend can no longer use Revoke or Map on the page.
     name: 'returnEndsBackendRights',
-    source: `${SEED} § primitive 4, Return: the backend is no longer able to use Revoke or Map`,
+    source: `${SOURCE} § primitive 4, Return: the backend is no longer able to use Revoke or Map`,
     check: ({ op, before, after, result }) => {
       if (!['return', 'map', 'remap', 'revoke'].includes(op.op)) return undefined;
       const { page, a } = args(op);
@@ -407,7 +407,7 @@ export const xenInvariants: readonly Invariant<XenState>[] = [
     // 004, "Steal"/"Return" (pages become backend-owned and frontend-owned) and "reply" (the page_info owner):
     // a page belongs to exactly one domain, on that domain's page list; BAR and MMIO pages never change hands.
     name: 'everyPageHasExactlyOneOwner',
-    source: `${SEED} § primitives 3 and 4 (ownership changes hands); reply: page_info owner of stolen pages`,
+    source: `${SOURCE} § primitives 3 and 4 (ownership changes hands); reply: page_info owner of stolen pages`,
     check: ({ after }) => {
       for (const p of after.pages) {
         const lists = after.domains.filter((d) => d.pageList.includes(p.id)).map((d) => d.id);
@@ -424,7 +424,7 @@ export const xenInvariants: readonly Invariant<XenState>[] = [
     // 004, "Revoke" (faults) and "Map" (a mapped buffer is accessible): an access goes through exactly when the
     // page tables give the domain the page, faults to the IOREQ server when revoked, and is refused otherwise.
     name: 'accessMatchesThePageTables',
-    source: `${SEED} § primitive 1, Map (the frontend accesses the buffer); primitive 2, Revoke (later accesses fault)`,
+    source: `${SOURCE} § primitive 1, Map (the frontend accesses the buffer); primitive 2, Revoke (later accesses fault)`,
     check: (step) => {
       const { op, before, after } = step;
       if (op.op !== 'access') return undefined;
@@ -441,7 +441,7 @@ export const xenInvariants: readonly Invariant<XenState>[] = [
     // 004, "Map" exception and "Revoke": re-mapping forms a tree rooted at the backend, which is what lets Revoke
     // find everything a frontend passed on. Only backend pages are mapped, never into their owner, once per domain.
     name: 'mappingsFormATreeFromTheBackend',
-    source: `${SEED} § primitive 1, Map: the frontend may re-map the buffer provided that Revoke is transitive`,
+    source: `${SOURCE} § primitive 1, Map: the frontend may re-map the buffer provided that Revoke is transitive`,
     check: ({ after }) => {
       const seen = new Set<string>();
       for (const m of after.mappings) {
@@ -471,7 +471,7 @@ export const xenInvariants: readonly Invariant<XenState>[] = [
     // 004, "Steal" and "Return" (the page counts against the backend's, then the frontend's quota) and "reply"
     // (only pages with a page_info are counted): a domain is charged exactly for the RAM pages it owns.
     name: 'chargesMatchOwnership',
-    source: `${SEED} § primitive 3 and 4: the page counts against the quota of its owner; reply: MMIO has no page_info`,
+    source: `${SOURCE} § primitive 3 and 4: the page counts against the quota of its owner; reply: MMIO has no page_info`,
     check: ({ after }) => {
       for (const d of after.domains) {
         const owned = after.pages.filter((p) => p.owner === d.id && p.kind === 'ram').length;
@@ -484,7 +484,7 @@ export const xenInvariants: readonly Invariant<XenState>[] = [
   {
     // 004, the primitives' failure cases ("Steal fails if ..."): a refused primitive has no effect at all.
     name: 'refusedOperationChangesNothing',
-    source: `${SEED} § primitive 3, Steal fails if ... (a failure is a refusal, with no partial effect)`,
+    source: `${SOURCE} § primitive 3, Steal fails if ... (a failure is a refusal, with no partial effect)`,
     check: ({ op, before, after, result }) => {
       if (result.ok) return undefined;
       return JSON.stringify(before) === JSON.stringify(after) ? undefined : `${op.op} failed with ${result.error} but changed the state`;
@@ -494,7 +494,7 @@ export const xenInvariants: readonly Invariant<XenState>[] = [
     // 004, "Steal" (refused while in a hypercall, granted or foreign-mapped) and "Return": a page held by a
     // hypercall, a grant or a foreign mapping stays with the domain that holds it until the hold ends.
     name: 'pagesInUseStayWithTheirHolder',
-    source: `${SEED} § primitive 3, Steal: pages in a hypercall, granted or foreign mapped; primitive 4, Return`,
+    source: `${SOURCE} § primitive 3, Steal: pages in a hypercall, granted or foreign mapped; primitive 4, Return`,
     check: ({ after }) => {
       for (const h of after.hypercalls)
         if (ownerOf(after, h.page) !== h.domain) return `a hypercall of ${dm(h.domain)} holds ${pg(h.page)}, now owned by ${dm(ownerOf(after, h.page))}`;
@@ -512,7 +512,7 @@ export const xenInvariants: readonly Invariant<XenState>[] = [
     // 004, "Steal": afterwards the page is backend-owned and in the same state as if it had been provided by Map
     // (mapped in the frontend, by the backend, and reachable by nobody else).
     name: 'stolenPageIsAsIfMapped',
-    source: `${SEED} § primitive 3, Steal: after success the pages are in the same state as if provided via Map`,
+    source: `${SOURCE} § primitive 3, Steal: after success the pages are in the same state as if provided via Map`,
     check: ({ op, after, result }) => {
       if (op.op !== 'steal' || !result.ok) return undefined;
       const { page, a } = args(op);
@@ -531,7 +531,7 @@ export const xenInvariants: readonly Invariant<XenState>[] = [
     // makes Steal and Return refuse: starting one records exactly that hold, ending one removes exactly the entry
     // named and nothing else. A page granted to two domains stays busy when one of the grants ends.
     name: 'holdsBeginAndEndOneAtATime',
-    source: `${SEED} § primitive 3, Steal fails if the pages are in a hypercall, granted or foreign mapped (each hold counts until it ends); primitive 4, Return`,
+    source: `${SOURCE} § primitive 3, Steal fails if the pages are in a hypercall, granted or foreign mapped (each hold counts until it ends); primitive 4, Return`,
     check: ({ op, before, after, result }) => {
       const hold = HOLDS[op.op];
       if (hold === undefined || !result.ok) return undefined;
@@ -556,7 +556,7 @@ export const xenInvariants: readonly Invariant<XenState>[] = [
     // succeeds installs exactly the entry asked for, recording who provided it (what Revoke follows), replaces a
     // revoked entry of that domain for that page, and touches nothing else.
     name: 'mapInstallsExactlyTheRequestedEntry',
-    source: `${SEED} § primitive 1, Map: the backend provides a buffer to the frontend, which may re-map it onward provided that Revoke is transitive`,
+    source: `${SOURCE} § primitive 1, Map: the backend provides a buffer to the frontend, which may re-map it onward provided that Revoke is transitive`,
     check: ({ op, before, after, result }) => {
       if ((op.op !== 'map' && op.op !== 'remap') || !result.ok) return undefined;
       const { page, a } = args(op);
@@ -573,7 +573,7 @@ export const xenInvariants: readonly Invariant<XenState>[] = [
     // was re-mapped from it, routes those domains' faults to the backend, reports how many it took, and leaves
     // every other mapping (another frontend's, another page's) and every other fault route in place.
     name: 'revokeTakesOnlyTheFrontendsChain',
-    source: `${SEED} § primitive 2, Revoke: revokes the frontend's access to the pages (and, by the re-map exception, what it passed on)`,
+    source: `${SOURCE} § primitive 2, Revoke: revokes the frontend's access to the pages (and, by the re-map exception, what it passed on)`,
     check: ({ op, before, after, result }) => {
       if (op.op !== 'revoke' || !result.ok) return undefined;
       const { page, a } = args(op);
@@ -594,7 +594,7 @@ export const xenInvariants: readonly Invariant<XenState>[] = [
     // backend (Steal leaving it mapped in the frontend, Return dropping the backend's entries and fault routes of
     // that page); every other page, hold and counter stays as it was.
     name: 'stealAndReturnMoveExactlyOnePage',
-    source: `${SEED} § primitive 3, Steal (the page becomes the backend's, as if provided via Map); primitive 4, Return (the page becomes the frontend's)`,
+    source: `${SOURCE} § primitive 3, Steal (the page becomes the backend's, as if provided via Map); primitive 4, Return (the page becomes the frontend's)`,
     check: ({ op, before, after, result }) => {
       if ((op.op !== 'steal' && op.op !== 'return') || !result.ok) return undefined;
       const { page, a } = args(op);
@@ -617,7 +617,7 @@ export const xenInvariants: readonly Invariant<XenState>[] = [
     // re-map, Return, grant, foreign map and hypercall its code. A request none of those cases covers succeeds,
     // unless its p2m update fails (-ENOMEM).
     name: 'refusalsMatchTheirCause',
-    source: `${SEED} § primitive 1, Map; primitive 3, Steal fails if ... (one case each); primitive 4, Return; codes: README.md decision 1 (the thread names none)`,
+    source: `${SOURCE} § primitive 1, Map; primitive 3, Steal fails if ... (one case each); primitive 4, Return; codes: README.md decision 1 (the thread names none)`,
     check: ({ op, before, result, faults }) => {
       if (!JUDGED_REFUSALS.has(op.op)) return undefined;
       const refusal = expectedRefusal(before, op);
