@@ -9,7 +9,6 @@
 // shrinks it; a disagreement is an internal error, never a silent difference.
 
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import type { Invariant, Step } from '../model/common/spec.js';
 import { execute, MODEL_THREW } from '../properties/harness/interpreter.js';
 import { generatedCases } from '../properties/harness/labels.js';
@@ -17,6 +16,7 @@ import { suites } from '../properties/harness/registry.js';
 import { search, selectInvariants } from '../properties/harness/search.js';
 import type { AnySuite, MutantDef, PropertyDef } from '../properties/harness/suite.js';
 import { mutantTarget, mutantVersions, type Target } from '../properties/harness/targets.js';
+import { moduleBeside, startWorker } from '../properties/harness/worker-start.js';
 
 export const DEFAULT_SEEDS = 5;
 
@@ -242,9 +242,8 @@ async function rowsInParallel(jobs: readonly Job[], options: RowOptions, seeds: 
   const flush = () => {
     while (flushed < rows.length && rows[flushed] !== undefined) done(rows[flushed++] as MutantRow);
   };
-  const boot = new URL('./worker-boot.mjs', import.meta.url);
-  const entry = new URL('./kill-matrix-worker.ts', import.meta.url).href;
-  const threads = Array.from({ length: Math.min(workers, jobs.length) }, () => new Worker(boot, { workerData: { entry } }));
+  const entry = moduleBeside('./kill-matrix-worker', import.meta.url);
+  const threads = Array.from({ length: Math.min(workers, jobs.length) }, () => startWorker(entry));
   try {
     await Promise.all(
       threads.map(

@@ -1,4 +1,4 @@
-// One search worker thread (started by parallel.ts through worker-boot.mjs). It loads the registry once, then for
+// One search worker thread (started by parallel.ts through worker-start.ts). It loads the registry once, then for
 // each search takes places in the batch order from the shared counter, runs those batches, and posts each result.
 // It stops when the plan is exhausted, when the shared stop flag is set, or when the place it would take lies
 // beyond the shared limit (a failing batch's place plus the polish window); a batch beyond the limit is abandoned

@@ -11,7 +11,7 @@
 // stop flag; each worker abandons its current batch before its next run (the batch is not counted) and stops.
 
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { Coverage } from './interpreter.js';
 import {
   type BatchPlan,
@@ -26,6 +26,7 @@ import {
 } from './search.js';
 import type { AnySuite, PropertyDef } from './suite.js';
 import { modelTarget, mutantTarget, type Target } from './targets.js';
+import { moduleBeside, startWorker } from './worker-start.js';
 
 /** What to search, by name, so that a worker can find it in its own copy of the registry. */
 export interface JobRef {
@@ -85,8 +86,7 @@ export function defaultWorkers(): number {
   return availableParallelism();
 }
 
-const BOOT = new URL('./worker-boot.mjs', import.meta.url);
-const ENTRY = new URL('./parallel-worker.ts', import.meta.url).href;
+const ENTRY = moduleBeside('./parallel-worker', import.meta.url);
 
 type Handler = (message: FromWorker, worker: number) => void;
 
@@ -117,7 +117,7 @@ export class SearchPool {
 
   static async start(size: number, options: { heapSampleMs?: number } = {}): Promise<SearchPool> {
     if (!(Number.isSafeInteger(size) && size >= 1)) throw new Error(`a pool needs at least one worker, not ${size}`);
-    const workers = Array.from({ length: size }, () => new Worker(BOOT, { workerData: { entry: ENTRY } }));
+    const workers = Array.from({ length: size }, () => startWorker(ENTRY));
     const pool = new SearchPool(workers, options.heapSampleMs);
     const ready = workers.map(
       (worker, i) =>
