@@ -29,9 +29,27 @@ function fitTo(text: string, width: number): string {
   return text.length <= width ? text.padEnd(width) : text.slice(0, width - 1) + '…';
 }
 
-/** The timeline of an execution, or undefined when no task ran in it. */
-export function formatTimeline(run: Execution): string | undefined {
-  const rows: { index: number; column: number; text: string }[] = [];
+/** One operation that ran, in the column of the thread it ran on (0: no thread, the ordinary operations). */
+export interface TimelineRow {
+  readonly index: number;
+  readonly column: number;
+  readonly text: string;
+}
+
+/** A timeline as data: the columns present (0 for "other", t + 1 for thread t) and a row per operation that ran. */
+export interface Timeline {
+  readonly columns: readonly number[];
+  readonly rows: readonly TimelineRow[];
+}
+
+/** The column heading: `other` for operations on no thread, `T<n>` for thread n. */
+export function columnName(column: number): string {
+  return column === 0 ? 'other' : `T${column - 1}`;
+}
+
+/** The timeline of an execution as data (for the HTML report as for the text below), or undefined when no task ran in it. */
+export function timelineOf(run: Execution): Timeline | undefined {
+  const rows: TimelineRow[] = [];
   const threads = new Set<number>();
   let atomic = false;
   for (const step of run.steps) {
@@ -47,13 +65,20 @@ export function formatTimeline(run: Execution): string | undefined {
     }
   }
   if (threads.size === 0) return undefined;
-  const columns = [...(atomic ? [0] : []), ...[...threads].sort((a, b) => a - b).map((t) => t + 1)];
+  return { columns: [...(atomic ? [0] : []), ...[...threads].sort((a, b) => a - b).map((t) => t + 1)], rows };
+}
+
+/** The timeline of an execution, or undefined when no task ran in it. */
+export function formatTimeline(run: Execution): string | undefined {
+  const timeline = timelineOf(run);
+  if (timeline === undefined) return undefined;
+  const { columns, rows } = timeline;
   const widths = new Map(columns.map((c) => [c, Math.min(MAX_WIDTH, Math.max(c === 0 ? 5 : 2, ...rows.filter((r) => r.column === c).map((r) => r.text.length)))]));
   const indexWidth = String(run.steps.length).length;
   const line = (cells: Map<number, string>, prefix: string, suffix = '') =>
     `${prefix} ${columns.map((c) => fitTo(cells.get(c) ?? '', widths.get(c) ?? 0)).join(' │ ')}${suffix}`.trimEnd();
   const out = ['timeline (one row per operation that ran, a column per thread):'];
-  out.push(line(new Map(columns.map((c) => [c, c === 0 ? 'other' : `T${c - 1}`])), ' '.repeat(indexWidth + 1)));
+  out.push(line(new Map(columns.map((c) => [c, columnName(c)])), ' '.repeat(indexWidth + 1)));
   for (const row of rows) {
     const mark = run.violation?.step === row.index ? `   ✗ ${run.violation.invariant}` : '';
     out.push(line(new Map([[row.column, row.text]]), `#${String(row.index).padStart(indexWidth, '0')}`, mark));
