@@ -1,0 +1,66 @@
+// scripts/node-support.mjs, the check every npm script runs first: one plain line and exit 1 on a Node outside
+// package.json's engines, silence and exit 0 inside it. Run as npm runs it (a separate node process), with the
+// version faked by its --node-version option.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const SCRIPT = join(import.meta.dirname, 'node-support.mjs');
+const ENGINES: string = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')).engines.node;
+
+function check(version: string, range?: string) {
+  const args = [SCRIPT, '--node-version', version, ...(range === undefined ? [] : ['--range', range])];
+  const run = spawnSync(process.execPath, args, { encoding: 'utf8' });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+describe(`node-support against engines ${ENGINES}`, () => {
+  it('is the range the dependencies need (vite, under vitest)', () => {
+    expect(ENGINES).toBe('^20.19.0 || >=22.12.0');
+  });
+
+  it.each(['18.20.0', '20.0.0', '20.12.0', '20.18.3', '21.7.3', '22.11.0', '16.20.2'])('refuses Node %s in one line naming the range and the version', (version) => {
+    const run = check(version);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toBe('');
+    const lines = run.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(`needs Node ${ENGINES}`);
+    expect(lines[0]).toContain(`this is Node ${version}.`);
+  });
+
+  it.each(['20.19.0', '20.20.2', '22.12.0', '22.20.0', '24.0.0', '25.1.0', 'v24.11.1'])('accepts Node %s silently', (version) => {
+    expect(check(version)).toEqual({ status: 0, stdout: '', stderr: '' });
+  });
+
+  it('accepts the Node running the tests (the suite only starts on a supported one)', () => {
+    const run = spawnSync(process.execPath, [SCRIPT], { encoding: 'utf8' });
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
+  });
+
+  it('reports an unreadable version instead of passing it', () => {
+    const run = check('twenty');
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain("unreadable version 'twenty'");
+  });
+
+  it('reads every comparator an engines range may use', () => {
+    const cases: Array<[string, string, number]> = [
+      ['~20.19.0', '20.19.5', 0], ['~20.19.0', '20.20.0', 1], ['~20.19.0', '20.18.9', 1],
+      ['^0.3.1', '0.3.9', 0], ['^0.3.1', '0.4.0', 1],
+      ['>=18 <20', '19.9.9', 0], ['>=18 <20', '20.0.0', 1], ['>= 18 < 20', '18.0.0', 0],
+      ['>20.0.0 <=20.19.0', '20.19.0', 0], ['>20.0.0 <=20.19.0', '20.0.0', 1], ['>20.0.0 <=20.19.0', '20.19.1', 1],
+      ['=22.12.0', '22.12.0', 0], ['22.12.0', '22.12.1', 1], ['^20.19.0 || ^22.12.0 || >=24', '23.0.0', 1],
+    ];
+    for (const [range, version, status] of cases) expect({ range, version, status: check(version, range).status }).toEqual({ range, version, status });
+  });
+
+  it('reports an unreadable range instead of passing it', () => {
+    for (const range of ['lts', '>=20.x', '20 ||']) {
+      const run = check('24.0.0', range);
+      expect({ range, status: run.status }).toEqual({ range, status: 2 });
+      expect(run.stderr).toContain('cannot check the Node version');
+    }
+  });
+});
