@@ -3,7 +3,9 @@
 
 import type { Result } from '../common/result.js';
 import type { Invariant } from '../common/spec.js';
-import type { Args } from '../common/values.js';
+import { typedOp } from '../common/schema.js';
+import type { Args, Operation } from '../common/values.js';
+import { stage2Signatures } from './operations.js';
 import { isCacheableType, type MemType } from '../nvgrace-gpu/host-mapping.js';
 import { isCacheableAttr, type GuestAttr, type Stage2State } from './state.js';
 
@@ -18,18 +20,14 @@ function installed(result: Result): Installed | undefined {
 }
 
 /** The facts a fault-like operation is about, with nvgraceFault spelled out as the VMA nvgrace_gpu_mmap makes. */
-function facts(op: { readonly op: string; readonly args: Args }) {
-  const a = op.args;
-  if (op.op === 'fault')
-    return {
-      pfnHasStructPage: a['pfn'] === 'ram',
-      io: a['io'] as boolean,
-      pgprot: a['pgprot'] as MemType,
-      mteAllowed: a['mteAllowed'] as boolean,
-    };
-  if (op.op === 'nvgraceFault')
+function facts(op: Operation) {
+  const o = typedOp(stage2Signatures, op);
+  if (o?.op === 'fault') return { pfnHasStructPage: o.args.pfn === 'ram', io: o.args.io, pgprot: o.args.pgprot, mteAllowed: o.args.mteAllowed };
+  if (o?.op === 'nvgraceFault') {
     // usemem: Normal; resmem: Normal-NC (001 / nvgrace_gpu_mmap); both VM_IO | VM_PFNMAP, never VM_MTE_ALLOWED.
-    return { pfnHasStructPage: false, io: true, pgprot: (a['region'] === 'resmem' ? 'normal-nc' : 'normal') as MemType, mteAllowed: false };
+    const pgprot: MemType = o.args.region === 'resmem' ? 'normal-nc' : 'normal';
+    return { pfnHasStructPage: false, io: true, pgprot, mteAllowed: false };
+  }
   return undefined;
 }
 

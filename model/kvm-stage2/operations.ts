@@ -6,9 +6,9 @@
 
 import type { FaultPlan } from '../common/faults.js';
 import { fail, ok, type Result } from '../common/result.js';
-import { bool, oneOf, type Signature } from '../common/schema.js';
+import { bool, oneOf, typedOp, type ArgsOf, type Signature, type Signatures } from '../common/schema.js';
 import type { Model } from '../common/spec.js';
-import type { Args, Operation } from '../common/values.js';
+import type { Operation } from '../common/values.js';
 import { isCacheableType, nvgraceHostVma, type DeviceRegion, type HostVma, type MemType } from '../nvgrace-gpu/host-mapping.js';
 import { initialStage2State, type AccessKind, type GuestAttr, type PfnKind, type Stage2State } from './state.js';
 
@@ -38,36 +38,31 @@ export type FaultOutcome =
 export type PfnmapPolicy = 'cacheable' | 'noncacheable' | { readonly error: string };
 
 const memType = () => oneOf('normal', 'normal-nc', 'device');
-const vmaArgs: Signature = { pfnmap: bool(), io: bool(), allowAnyUncached: bool(), mteAllowed: bool(), pgprot: memType() };
-const hostArgs: Signature = { fwb: bool(), dic: bool(), vmMte: bool() };
-const guestArgs: Signature = { access: oneOf('read', 'write', 'exec'), guestS1: oneOf('normal-wb', 'normal-nc', 'device') };
+const vmaArgs = { pfnmap: bool(), io: bool(), allowAnyUncached: bool(), mteAllowed: bool(), pgprot: memType() } satisfies Signature;
+const hostArgs = { fwb: bool(), dic: bool(), vmMte: bool() } satisfies Signature;
+const guestArgs = { access: oneOf('read', 'write', 'exec'), guestS1: oneOf('normal-wb', 'normal-nc', 'device') } satisfies Signature;
 
-export const stage2Signatures: { readonly [op: string]: Signature } = {
+export const stage2Signatures = {
   /** A guest stage-2 fault on a page of `pfn` kind behind a VMA with these flags and protection (user_mem_abort). */
   fault: { pfn: oneOf('ram', 'devmem', 'mmio'), ...vmaArgs, ...hostArgs, ...guestArgs },
   /** KVM_SET_USER_MEMORY_REGION over such a VMA (kvm_arch_prepare_memory_region). */
   memslot: { ...vmaArgs, ...hostArgs },
   /** End to end: an nvgrace-gpu region mmapped by the VMM, made a memslot, then faulted in by the guest. */
   nvgraceFault: { region: oneOf('usemem', 'resmem'), ...hostArgs, ...guestArgs },
-};
+} satisfies Signatures;
 
-export function vmaFromArgs(a: Args): HostVma {
+export type FaultArgs = ArgsOf<typeof stage2Signatures.fault>;
+export type MemslotArgs = ArgsOf<typeof stage2Signatures.memslot>;
+
+export function vmaFromArgs(a: MemslotArgs): HostVma {
   return {
-    pgprot: a['pgprot'] as MemType,
-    flags: { pfnmap: a['pfnmap'] as boolean, io: a['io'] as boolean, allowAnyUncached: a['allowAnyUncached'] as boolean, mteAllowed: a['mteAllowed'] as boolean },
+    pgprot: a.pgprot,
+    flags: { pfnmap: a.pfnmap, io: a.io, allowAnyUncached: a.allowAnyUncached, mteAllowed: a.mteAllowed },
   };
 }
 
-export function faultInputFromArgs(a: Args): FaultInput {
-  return {
-    pfn: a['pfn'] as PfnKind,
-    vma: vmaFromArgs(a),
-    fwb: a['fwb'] as boolean,
-    dic: a['dic'] as boolean,
-    vmMte: a['vmMte'] as boolean,
-    access: a['access'] as AccessKind,
-    guestS1: a['guestS1'] as GuestAttr,
-  };
+export function faultInputFromArgs(a: FaultArgs): FaultInput {
+  return { pfn: a.pfn, vma: vmaFromArgs(a), fwb: a.fwb, dic: a.dic, vmMte: a.vmMte, access: a.access, guestS1: a.guestS1 };
 }
 
 /**
@@ -85,27 +80,27 @@ export class KvmStage2Model implements Model<Stage2State> {
   }
 
   precondition(_s: Stage2State, op: Operation): boolean {
-    if (op.op === 'fault') return isReachable(faultInputFromArgs(op.args));
-    return op.op in stage2Signatures;
+    const o = typedOp(stage2Signatures, op);
+    if (o?.op === 'fault') return isReachable(faultInputFromArgs(o.args));
+    return o !== undefined;
   }
 
   apply(s: Stage2State, op: Operation, _faults: FaultPlan): Result {
-    const a = op.args;
-    switch (op.op) {
+    const o = typedOp(stage2Signatures, op);
+    if (o === undefined) return fail('UNKNOWN_OPERATION');
+    switch (o.op) {
       case 'fault':
-        return this.record(s, 'fault', a['pfn'] as PfnKind, this.userMemAbort(faultInputFromArgs(a)));
+        return this.record(s, 'fault', o.args.pfn, this.userMemAbort(faultInputFromArgs(o.args)));
       case 'memslot': {
-        const error = this.prepareMemoryRegion(vmaFromArgs(a), caps(a), a['vmMte'] as boolean);
+        const error = this.prepareMemoryRegion(vmaFromArgs(o.args), caps(o.args), o.args.vmMte);
         if (error !== undefined) return fail(error);
         s.memslotsAccepted++;
         return ok();
       }
       case 'nvgraceFault': {
-        const region = a['region'] as DeviceRegion;
-        return this.record(s, region, 'devmem', this.nvgraceFault(region, caps(a), a['vmMte'] as boolean, a['access'] as AccessKind, a['guestS1'] as GuestAttr));
+        const a = o.args;
+        return this.record(s, a.region, 'devmem', this.nvgraceFault(a.region, caps(a), a.vmMte, a.access, a.guestS1));
       }
-      default:
-        return fail('UNKNOWN_OPERATION');
     }
   }
 
@@ -241,8 +236,8 @@ export class KvmStage2Model implements Model<Stage2State> {
 
 const RESTRICTIVENESS: { readonly [a in GuestAttr]: number } = { 'normal-wb': 0, 'normal-nc': 1, device: 2 };
 
-function caps(a: Args): HostCaps {
-  return { fwb: a['fwb'] as boolean, dic: a['dic'] as boolean };
+function caps(a: HostCaps): HostCaps {
+  return { fwb: a.fwb, dic: a.dic };
 }
 
 const reference = new KvmStage2Model();
