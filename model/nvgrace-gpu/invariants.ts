@@ -3,9 +3,11 @@
 // seeded bug in any one step of the model is measured against the rule, not against itself.
 
 import type { Result } from '../common/result.js';
+import { argsOf, typedOp } from '../common/schema.js';
 import type { Invariant, Step } from '../common/spec.js';
 import { alignUp, hex, isPowerOfTwo, U64_MAX } from '../common/u64.js';
 import type { DeviceRegion } from './host-mapping.js';
+import { nvgraceSignatures } from './operations.js';
 import {
   BAR_FLAGS,
   BAR_REGISTER_BYTES,
@@ -93,6 +95,8 @@ interface AccessPosition {
   readonly bar: BarName;
   readonly pos: bigint;
   readonly count: bigint;
+  /** A write's data: byte i is (seed + i) & 0xff (0 for a read). */
+  readonly seed: number;
   /** The file position plus the count does not fit in loff_t (or the count in ssize_t): the VFS refuses it. */
   readonly overflows: boolean;
   /** VFIO_PCI_OFFSET_TO_INDEX(pos) and the offset inside that region. */
@@ -103,15 +107,15 @@ interface AccessPosition {
 }
 
 function accessPosition(step: Step<S>): AccessPosition | undefined {
-  const { op } = step;
-  if (op.op !== 'read' && op.op !== 'write') return undefined;
-  const bar = op.args['bar'] as BarName;
-  const count = op.args['count'] as bigint;
-  const pos = BigInt(BAR_INDEX[bar]) * (1n << VFIO_PCI_OFFSET_SHIFT) + (op.args['offset'] as bigint);
+  const op = typedOp(nvgraceSignatures, step.op);
+  if (op?.op !== 'read' && op?.op !== 'write') return undefined;
+  const { bar, count } = op.args;
+  const seed = op.op === 'write' ? op.args.seed : 0;
+  const pos = BigInt(BAR_INDEX[bar]) * (1n << VFIO_PCI_OFFSET_SHIFT) + op.args.offset;
   const overflows = count > LOFF_MAX || pos + count > LOFF_MAX;
   const index = Number(pos / (1n << VFIO_PCI_OFFSET_SHIFT));
   const offset = pos % (1n << VFIO_PCI_OFFSET_SHIFT);
-  return { op: op.op, bar, pos, count, overflows, index, offset, vfsCount: count > MAX_RW_COUNT ? MAX_RW_COUNT : count };
+  return { op: op.op, bar, pos, count, seed, overflows, index, offset, vfsCount: count > MAX_RW_COUNT ? MAX_RW_COUNT : count };
 }
 
 /** What a read or write asked for, and what the rules say it amounts to, computed from the state before it. */
@@ -126,6 +130,8 @@ interface AccessFacts {
   readonly clipped: bigint;
   /** Of those, the bytes that are device memory. */
   readonly memCount: bigint;
+  /** A write's data: byte i is (seed + i) & 0xff (0 for a read). */
+  readonly seed: number;
 }
 
 /** The facts of a read or write the VFS lets through to one of the fake BAR regions; undefined for any other. */
@@ -137,7 +143,7 @@ function accessFacts(step: Step<S>): AccessFacts | undefined {
   const beyondBar = p.offset >= region.barSize;
   const clipped = beyondBar ? 0n : min(p.vfsCount, region.barSize - p.offset);
   const memCount = p.offset >= region.memlength ? 0n : min(clipped, region.memlength - p.offset);
-  return { index: p.index, region, offset: p.offset, count: p.count, beyondBar, clipped, memCount };
+  return { index: p.index, region, offset: p.offset, count: p.count, beyondBar, clipped, memCount, seed: p.seed };
 }
 
 /** The region of `after` with the same name as a region of `before`. */
@@ -222,21 +228,22 @@ interface ConfigAccess {
 }
 
 function configAccess(step: Step<S>): ConfigAccess | undefined {
-  const { op, result } = step;
-  if (op.op === 'cfgRead' || op.op === 'cfgWrite') {
-    const pos = op.args['offset'] as number;
-    const count = op.args['count'] as number;
+  const { result } = step;
+  const op = typedOp(nvgraceSignatures, step.op);
+  if (op?.op === 'cfgRead' || op?.op === 'cfgWrite') {
+    const { offset: pos, count } = op.args;
     if (op.op === 'cfgRead') {
-      const bytes = result.ok && typeof result.value === 'bigint' ? Array.from({ length: count }, (_, i) => byteOfValue(result.value as bigint, i)) : undefined;
+      const read = result.ok ? result.value : undefined;
+      const bytes = typeof read === 'bigint' ? Array.from({ length: count }, (_, i) => byteOfValue(read, i)) : undefined;
       return { kind: 'read', pos, count, ...(bytes ? { bytes } : {}), byteAt: () => 0 };
     }
-    const value = op.args['value'] as bigint;
+    const value = op.args.value;
     const written = result.ok && typeof result.value === 'number' ? BigInt(result.value) : undefined;
     return { kind: 'write', pos, count, byteAt: (i) => byteOfValue(value, i), ...(written !== undefined ? { written } : {}) };
   }
   const p = accessPosition(step);
   if (p === undefined || p.overflows || p.index !== CONFIG_INDEX || p.offset + p.vfsCount > BigInt(Number.MAX_SAFE_INTEGER)) return undefined;
-  const seed = (op.args['seed'] as number | undefined) ?? 0;
+  const seed = p.seed;
   const data = readData(result);
   const written = p.op === 'write' ? resultCount(result) : undefined;
   return {
@@ -288,9 +295,9 @@ export const nvgraceInvariants: readonly Invariant<S>[] = [
     name: 'deviceMemoryIsCarvedExactly',
     source: `${SOURCE} § memory layout, MEMBLK_SIZE; ${DRIVER} nvgrace_gpu_init_nvdev_struct`,
     check: ({ op, result, before, after }) => {
-      if (op.op !== 'probe') return undefined;
-      const memphys = op.args['memphys'] as bigint;
-      const memlength = op.args['memlength'] as bigint;
+      const probe = argsOf(nvgraceSignatures, op, 'probe');
+      if (probe === undefined) return undefined;
+      const { memphys, memlength } = probe;
       if (result.ok && after.mode === 'nvgrace') {
         const u = after.usemem;
         const r = after.resmem;
@@ -342,10 +349,10 @@ export const nvgraceInvariants: readonly Invariant<S>[] = [
       if (f === undefined || step.op.op !== 'read') return undefined;
       const data = readData(step.result);
       if (data === undefined) return undefined;
-      for (let i = 0; i < data.length; i++) {
+      for (const [i, byte] of data.entries()) {
         const at = f.offset + BigInt(i);
-        if (at >= f.region.memlength && data[i] !== 0xff)
-          return `${f.region.name} read at ${hex(f.offset)} returned 0x${(data[i] as number).toString(16)} at ${hex(at)}, past the end of device memory (${hex(f.region.memlength)}), not 0xff`;
+        if (at >= f.region.memlength && byte !== 0xff)
+          return `${f.region.name} read at ${hex(f.offset)} returned 0x${byte.toString(16)} at ${hex(at)}, past the end of device memory (${hex(f.region.memlength)}), not 0xff`;
       }
       return undefined;
     },
@@ -403,11 +410,12 @@ export const nvgraceInvariants: readonly Invariant<S>[] = [
         const changed = difference(before, after);
         return changed === undefined ? undefined : `an overflowing ${op.op} changed the device: ${changed}`;
       }
-      if (op.op !== 'mmap') return undefined;
-      const length = op.args['length'] as bigint;
+      const mmap = argsOf(nvgraceSignatures, op, 'mmap');
+      if (mmap === undefined) return undefined;
+      const { length } = mmap;
       const reqLen = alignUp(length, PAGE_SIZE);
       if (length === 0n || reqLen === 0n) return undefined;
-      const vmPgoff = BigInt(BAR_INDEX[op.args['bar'] as BarName]) * (1n << PGOFF_BITS) + (op.args['pgoff'] as bigint);
+      const vmPgoff = BigInt(BAR_INDEX[mmap.bar]) * (1n << PGOFF_BITS) + mmap.pgoff;
       // do_mmap: the file page offset + the pages must not wrap; nvgrace_gpu_mmap: PFN_PHYS(pgoff) + req_len must not.
       const wraps = vmPgoff + reqLen / PAGE_SIZE > U64_MAX;
       const region = memRegionAt(before, Number(vmPgoff / (1n << PGOFF_BITS)));
@@ -441,18 +449,18 @@ export const nvgraceInvariants: readonly Invariant<S>[] = [
       if (op.op === 'read') {
         const data = readData(result);
         if (data === undefined) return undefined;
-        for (let i = 0; i < data.length; i++) {
+        for (const [i, byte] of data.entries()) {
           const at = f.offset + BigInt(i);
           if (at >= f.region.memlength) break;
           const want = deviceByte(f.region.name, f.region.writes, at);
-          if (data[i] !== want) return `${f.region.name} read at ${hex(f.offset)} returned 0x${(data[i] as number).toString(16)} at ${hex(at)}; device memory holds 0x${want.toString(16)}`;
+          if (byte !== want) return `${f.region.name} read at ${hex(f.offset)} returned 0x${byte.toString(16)} at ${hex(at)}; device memory holds 0x${want.toString(16)}`;
         }
         return undefined;
       }
       const now = regionAfter(after, f.region);
       if (now === null) return 'the region vanished';
       const expected: Extent[] = [...f.region.writes];
-      if (result.ok && f.memCount > 0n) expected.push({ start: f.offset, end: f.offset + f.memCount, seed: op.args['seed'] as number });
+      if (result.ok && f.memCount > 0n) expected.push({ start: f.offset, end: f.offset + f.memCount, seed: f.seed });
       const at = firstDifference(now.name, now.writes, expected, now.memlength);
       if (at === undefined) return undefined;
       return `after ${result.ok ? '' : 'a failed '}write of ${hex(f.count)} bytes at ${hex(f.offset)}, ${now.name} byte ${hex(at)} holds 0x${deviceByte(now.name, now.writes, at).toString(16)}, not 0x${deviceByte(now.name, expected, at).toString(16)}`;
@@ -657,10 +665,11 @@ export const nvgraceInvariants: readonly Invariant<S>[] = [
     name: 'mmapMapsWhatWasAsked',
     source: `${SOURCE} § v3 -> v4 (sparse mmap of the available device memory); ${DRIVER} nvgrace_gpu_mmap (remap_pfn_range, end > memlength), vfio_pci_core_mmap`,
     check: ({ op, before, after, result }) => {
-      if (op.op !== 'mmap') return undefined;
-      const length = op.args['length'] as bigint;
+      const mmap = argsOf(nvgraceSignatures, op, 'mmap');
+      if (mmap === undefined) return undefined;
+      const { length } = mmap;
       const reqLen = alignUp(length, PAGE_SIZE);
-      const vmPgoff = BigInt(BAR_INDEX[op.args['bar'] as BarName]) * (1n << PGOFF_BITS) + (op.args['pgoff'] as bigint);
+      const vmPgoff = BigInt(BAR_INDEX[mmap.bar]) * (1n << PGOFF_BITS) + mmap.pgoff;
       // A zero, wrapping or overflowing request is the mm layer's and offsetOverflowIsRejected's.
       if (length === 0n || reqLen === 0n || vmPgoff + reqLen / PAGE_SIZE > U64_MAX) return undefined;
       if (after.mappings.length < before.mappings.length) return 'mmap removed a mapping';

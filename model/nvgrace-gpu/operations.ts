@@ -6,10 +6,10 @@
 
 import type { FaultPlan } from '../common/faults.js';
 import { fail, ok, type Result } from '../common/result.js';
-import { faultList, int, oneOf, u64, type Signature } from '../common/schema.js';
+import { faultList, int, oneOf, typedOp, u64, type Signatures } from '../common/schema.js';
 import type { Model } from '../common/spec.js';
 import { alignDown, alignUp, checkedAdd, roundUpPowerOfTwo, U64_MAX } from '../common/u64.js';
-import type { Args, Operation } from '../common/values.js';
+import type { Operation } from '../common/values.js';
 import { nvgraceHostVma, type DeviceRegion, type HostVma } from './host-mapping.js';
 import {
   BAR_REGISTER_BYTES,
@@ -46,7 +46,7 @@ export const MAX_READ_DATA = 64n;
 
 const bar = () => oneOf('BAR2', 'BAR4');
 
-export const nvgraceSignatures: { readonly [op: string]: Signature } = {
+export const nvgraceSignatures = {
   /** nvgrace_gpu_probe with the ACPI properties nvidia,gpu-mem-base-pa and nvidia,gpu-mem-size. */
   probe: { memphys: u64(), memlength: u64() },
   /** read(2) of `count` bytes at `offset` inside a fake BAR region (nvgrace_gpu_read -> nvgrace_gpu_read_mem). */
@@ -61,7 +61,7 @@ export const nvgraceSignatures: { readonly [op: string]: Signature } = {
   mmap: { bar: bar(), pgoff: u64(), length: u64() },
   /** ioctl VFIO_DEVICE_RESET (nvgrace_gpu_ioctl: the emulated BAR registers go back to zero). */
   reset: {},
-};
+} satisfies Signatures;
 
 /** Where an access meets an 8-byte emulated register (vfio_pci_core_range_intersect_range). */
 export interface RegisterHit {
@@ -94,24 +94,23 @@ export class NvgraceGpuModel implements Model<NvgraceState> {
   }
 
   apply(s: NvgraceState, op: Operation, faults: FaultPlan): Result {
-    const a: Args = op.args;
-    switch (op.op) {
+    const o = typedOp(nvgraceSignatures, op);
+    if (o === undefined) return fail('UNKNOWN_OPERATION');
+    switch (o.op) {
       case 'probe':
-        return this.probe(s, a['memphys'] as bigint, a['memlength'] as bigint);
+        return this.probe(s, o.args.memphys, o.args.memlength);
       case 'read':
-        return this.read(s, a['bar'] as BarName, a['offset'] as bigint, a['count'] as bigint, faults);
+        return this.read(s, o.args.bar, o.args.offset, o.args.count, faults);
       case 'write':
-        return this.write(s, a['bar'] as BarName, a['offset'] as bigint, a['count'] as bigint, a['seed'] as number, faults);
+        return this.write(s, o.args.bar, o.args.offset, o.args.count, o.args.seed, faults);
       case 'cfgRead':
-        return this.readConfigEmu(s, a['offset'] as number, a['count'] as number);
+        return this.readConfigEmu(s, o.args.offset, o.args.count);
       case 'cfgWrite':
-        return this.writeConfigEmu(s, a['offset'] as number, a['count'] as number, a['value'] as bigint);
+        return this.writeConfigEmu(s, o.args.offset, o.args.count, o.args.value);
       case 'mmap':
-        return this.mmap(s, a['bar'] as BarName, a['pgoff'] as bigint, a['length'] as bigint);
+        return this.mmap(s, o.args.bar, o.args.pgoff, o.args.length);
       case 'reset':
         return this.reset(s);
-      default:
-        return fail('UNKNOWN_OPERATION');
     }
   }
 
