@@ -1,16 +1,18 @@
 // The vitest face of a subsystem: every property holds on the model within its budget, every mutant is caught
 // by the invariant it targets and shrunk, and every saved counterexample of the subsystem still replays.
+// A case a test finds is saved as `npm run check` saves one, in a scratch folder (found.ts), with its replay command.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { execute } from './interpreter.js';
 import { replay } from './replay.js';
-import { search, selectInvariants } from './search.js';
+import { counterexampleOf, saveFound } from './found.js';
+import { type Failure, search, selectInvariants } from './search.js';
 import { seedFromEnvironment } from './seed.js';
 import { listCaseFiles, load } from './store.js';
-import type { AnySuite } from './suite.js';
-import { modelTarget, mutantTarget, mutantVersions } from './targets.js';
+import type { AnySuite, MutantDef, PropertyDef } from './suite.js';
+import { modelTarget, mutantVersions, type Target } from './targets.js';
 import { formatTrace } from './trace.js';
 
 export const COUNTEREXAMPLES_DIR = join(import.meta.dirname, '..', '..', 'counterexamples');
@@ -26,13 +28,9 @@ export function defineSuiteTests(suite: AnySuite): void {
     for (const version of versions) {
       for (const property of suite.properties) {
         it(tagged(property.name, version), async () => {
-          const outcome = await search(suite, property, modelTarget(suite, version), { seed, runs: property.numRuns });
-          const failure = outcome.failure;
-          if (failure !== undefined) {
-            const again = execute(suite.spec, suite.spec.createModel(version), failure.operations, { trace: true, invariants: selectInvariants(suite, property) });
-            expect.fail(`seed ${seed}, version ${version}: ${failure.violation.invariant}: ${failure.violation.message}\n${formatTrace(again)}`);
-          }
-          expect(outcome.runsDone).toBe(property.numRuns);
+          const checked = await checkProperty(suite, property, modelTarget(suite, version), seed);
+          if (checked.failure !== undefined) expect.fail(checked.failure.message);
+          expect(checked.runsDone).toBe(property.numRuns);
         });
       }
     }
@@ -41,23 +39,9 @@ export function defineSuiteTests(suite: AnySuite): void {
   describe(`${name}: every seeded bug is caught by its invariant and shrunk (seed ${seed})`, () => {
     for (const mutant of suite.mutants) for (const version of mutantVersions(suite, mutant.name)) {
       it(tagged(`${mutant.name} breaks ${mutant.breaks}`, version), async () => {
-        const property = suite.properties.find((p) => p.name === mutant.property);
-        expect(property, `mutant ${mutant.name} names an unknown property`).toBeDefined();
-        if (property === undefined) return;
-        const target = mutantTarget(suite, mutant.name, version);
-        if (target === undefined) return expect.fail('unreachable');
-        const outcome = await search(suite, property, target, { seed, runs: property.numRuns, invariants: [mutant.breaks] });
-        expect(outcome.failure, `${mutant.name} survived ${outcome.runsDone} runs of ${property.name} (seed ${seed})`).toBeDefined();
-        const failure = outcome.failure;
-        if (failure === undefined) return;
-        expect(failure.violation.invariant).toBe(mutant.breaks);
-        // Shrunk: no single operation can be taken away and still expose the bug.
-        const invariants = selectInvariants(suite, property, [mutant.breaks]);
-        for (let i = 0; i < failure.operations.length; i++) {
-          const without = failure.operations.filter((_, j) => j !== i);
-          const run = execute(suite.spec, mutant.createModel(version), without, { invariants });
-          expect(run.violation, `operation #${i} of the shrunk case is not needed`).toBeUndefined();
-        }
+        const checked = await checkSeededBug(suite, mutant, version, seed);
+        if (checked.problem !== undefined) expect.fail(checked.problem);
+        expect(checked.caught?.violation.invariant).toBe(mutant.breaks);
       });
     }
   });
@@ -98,6 +82,60 @@ export function defineSuiteTests(suite: AnySuite): void {
       await expect([header, ...sections].join('\n')).toMatchFileSnapshot(join(folder, TRACES_FILE));
     });
   });
+}
+
+export interface PropertyCheck {
+  readonly runsDone: number;
+  /** A violation: its trace, where the case was saved and the command that replays it (`file` if it was saved). */
+  readonly failure?: { readonly message: string; readonly file?: string };
+}
+
+/**
+ * One property on one target within the property's budget, as npm test runs it on the specification. A violation
+ * is saved under foundDir() (GPUMEM_FOUND_DIR) as `npm run check` saves one, and described with its trace, the
+ * file and the command that replays it.
+ */
+export async function checkProperty(suite: AnySuite, property: PropertyDef, target: Target, seed: number): Promise<PropertyCheck> {
+  const outcome = await search(suite, property, target, { seed, runs: property.numRuns });
+  const failure = outcome.failure;
+  if (failure === undefined) return { runsDone: outcome.runsDone };
+  const again = execute(suite.spec, target.createModel(), failure.operations, { trace: true, invariants: selectInvariants(suite, property) });
+  const saved = saveFound(counterexampleOf(suite, property, target, failure));
+  const message = `seed ${seed}, version ${target.version}: ${failure.violation.invariant}: ${failure.violation.message}\n${formatTrace(again)}\n${saved.lines}`;
+  return { runsDone: outcome.runsDone, failure: saved.file === undefined ? { message } : { message, file: saved.file } };
+}
+
+export interface SeededBugCheck {
+  /** The shrunk case the search found, if it found one. */
+  readonly caught?: Failure;
+  /** Why the seeded bug fails its test; a case in hand is saved as checkProperty saves one. */
+  readonly problem?: string;
+}
+
+/**
+ * A seeded bug must be caught within its property's budget, by the invariant it breaks, with a 1-minimal case
+ * (no single operation can be taken away and still expose it). When it is caught but wrongly (another invariant,
+ * such as the model throwing, or a case with a needless operation), that case is saved; a bug that survives the
+ * budget leaves no case, and the message gives the seed and runs that missed it.
+ */
+export async function checkSeededBug(suite: AnySuite, mutant: MutantDef<unknown>, version: string, seed: number): Promise<SeededBugCheck> {
+  const property = suite.properties.find((p) => p.name === mutant.property);
+  if (property === undefined) return { problem: `mutant ${mutant.name} names an unknown property ${mutant.property}` };
+  const target: Target = { label: `mutant:${mutant.name}`, version, createModel: () => mutant.createModel(version) };
+  const only = [mutant.breaks];
+  const outcome = await search(suite, property, target, { seed, runs: property.numRuns, invariants: only });
+  const caught = outcome.failure;
+  if (caught === undefined) return { problem: `${mutant.name} survived ${outcome.runsDone} runs of ${property.name} (seed ${seed}, version ${version})` };
+  let problem: string | undefined;
+  if (caught.violation.invariant !== mutant.breaks) problem = `${mutant.name} is caught by ${caught.violation.invariant}, not ${mutant.breaks}: ${caught.violation.message}`;
+  else {
+    const invariants = selectInvariants(suite, property, only);
+    const needless = caught.operations.findIndex((_, i) => execute(suite.spec, mutant.createModel(version), caught.operations.filter((_, j) => j !== i), { invariants }).violation !== undefined);
+    if (needless >= 0) problem = `operation #${needless} of the shrunk case is not needed`;
+  }
+  if (problem === undefined) return { caught };
+  const saved = saveFound(counterexampleOf(suite, property, target, caught), only);
+  return { caught, problem: `${problem} (seed ${seed}, version ${version})\n${saved.lines}` };
 }
 
 const TRACES_FILE = 'TRACES.md';
