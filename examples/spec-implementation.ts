@@ -7,7 +7,8 @@
 import { FaultPlan } from '../model/common/faults.js';
 import type { Model } from '../model/common/spec.js';
 import type { Operation } from '../model/common/values.js';
-import { encodeJson, type Implementation, type ImplResponse } from '../properties/harness/adapter.js';
+import type { Implementation, ImplResponse } from '../properties/harness/implementation.js';
+import { encodeJson } from '../properties/harness/state-codec.js';
 import { findSuite } from '../properties/harness/registry.js';
 
 export function createImplementation(subsystem: string): Implementation {

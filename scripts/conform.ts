@@ -16,7 +16,8 @@ import { writeSync } from 'node:fs';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { parseArgs } from 'node:util';
 import type { Operation } from '../model/common/values.js';
-import type { ConformanceTarget, Implementation } from '../properties/harness/adapter.js';
+import type { ConformanceTarget } from '../properties/harness/conformance-target.js';
+import type { Implementation } from '../properties/harness/implementation.js';
 import type { SearchOutcome } from '../properties/harness/search.js';
 import type { Counterexample } from '../properties/harness/store.js';
 import type { PropertyDef } from '../properties/harness/suite.js';
@@ -78,9 +79,11 @@ function withoutFaults(property: PropertyDef): PropertyDef {
 async function conform(args: string[], stopFlag: Int32Array): Promise<number> {
   // Loaded here, on the worker thread, only: the main thread stays small and starts at once.
   const { parseFixedArgument, withFixedArguments } = await import('../properties/harness/fixed-arguments.js');
-  const { CONFORMANCE_INVARIANTS, conformanceTarget, ImplementationFailure, implementationName, openImplementation } = await import('../properties/harness/adapter.js');
+  const { CONFORMANCE_INVARIANTS, conformanceTarget } = await import('../properties/harness/conformance-target.js');
+  const { ImplementationFailure } = await import('../properties/harness/implementation.js');
+  const { implementationName, openImplementation } = await import('../properties/harness/open-implementation.js');
   const { execute } = await import('../properties/harness/interpreter.js');
-  const { stderrExcerpt } = await import('../properties/harness/process-adapter.js');
+  const { stderrExcerpt } = await import('../properties/harness/sanitizer-report.js');
   const { search, selectInvariants } = await import('../properties/harness/search.js');
   const { FORMAT, save } = await import('../properties/harness/store.js');
   const { defaultVersion, hasVersion, versionNames } = await import('../properties/harness/targets.js');

@@ -4,15 +4,10 @@
 // unknown, or the implementation does not start (the same status and message as conform).
 
 import { parseArgs } from 'node:util';
-import {
-  CONFORMANCE_INVARIANTS,
-  conformanceTarget,
-  ImplementationFailure,
-  implementationName,
-  openImplementation,
-  type Implementation,
-} from '../properties/harness/adapter.js';
-import { stderrExcerpt } from '../properties/harness/process-adapter.js';
+import { CONFORMANCE_INVARIANTS, conformanceTarget } from '../properties/harness/conformance-target.js';
+import { type Implementation, ImplementationFailure } from '../properties/harness/implementation.js';
+import { implementationName, openImplementation } from '../properties/harness/open-implementation.js';
+import { stderrExcerpt } from '../properties/harness/sanitizer-report.js';
 import { findSuite, suites } from '../properties/harness/registry.js';
 import { replay } from '../properties/harness/replay.js';
 import { hasVersion, mutantVersions, versionNames, type Target } from '../properties/harness/targets.js';

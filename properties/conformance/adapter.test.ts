@@ -3,8 +3,10 @@
 // subsystem: the JSON shape round-trips every subsystem's state.
 import { describe, expect, it } from 'vitest';
 import { createImplementation } from '../../examples/spec-implementation.js';
-import { decodeObserved, decodeResult, DecodeError, encodeJson, implementationName, sameValue, timed } from '../harness/adapter.js';
-import { sanitizerReport } from '../harness/process-adapter.js';
+import { timed } from '../harness/implementation.js';
+import { implementationName } from '../harness/open-implementation.js';
+import { sanitizerReport } from '../harness/sanitizer-report.js';
+import { decodeObserved, decodeResult, DecodeError, encodeJson, sameValue } from '../harness/state-codec.js';
 import { suites } from '../harness/registry.js';
 import { seedFromEnvironment } from '../harness/seed.js';
 import { conformanceOf, searchOn } from './helpers.js';

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { conformanceTarget } from '../harness/adapter.js';
+import { conformanceTarget } from '../harness/conformance-target.js';
 import { ProcessImplementation } from '../harness/process-adapter.js';
 import { findSuite } from '../harness/registry.js';
 import { replay } from '../harness/replay.js';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { toJson } from '../../model/common/values.js';
-import { decodeObserved, decodeResult, DecodeError } from '../harness/adapter.js';
+import { decodeObserved, decodeResult, DecodeError } from '../harness/state-codec.js';
 import { CounterexampleError, listCaseFiles, load, MAX_CASE_BYTES, parse } from '../harness/store.js';
 import { ROOT } from './helpers.js';
 

@@ -7,7 +7,7 @@
 // item 14).
 import { describe, expect, it } from 'vitest';
 import { createImplementation } from '../../examples/spec-implementation.js';
-import { type Implementation, type ImplResponse, timed } from '../harness/adapter.js';
+import { type Implementation, type ImplResponse, timed } from '../harness/implementation.js';
 import { execute } from '../harness/interpreter.js';
 import { suites } from '../harness/registry.js';
 import { selectInvariants } from '../harness/search.js';

@@ -1,5 +1,5 @@
 // Resolves what to run a case against: the specification itself or one of its named mutants, of one
-// specification version (an external implementation is a conformance target, built by adapter.ts).
+// specification version (an external implementation is a conformance target, built by conformance-target.ts).
 import type { Model } from '../../model/common/spec.js';
 import type { AnySuite } from './suite.js';
 
@@ -10,7 +10,7 @@ export interface Target {
   readonly version: string;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   readonly createModel: () => Model<any>;
-  /** The suite this target runs under, when not the subsystem's own (a conformance target wraps it: adapter.ts). */
+  /** The suite this target runs under, when not the subsystem's own (a conformance target wraps it: conformance-target.ts). */
   readonly suite?: AnySuite;
 }
 

@@ -3,9 +3,9 @@
 // applied atomically between task steps) are in the first column. Only cases with tasks (see
 // model/common/tasks.ts: start<Op> and step results carry the thread) get a timeline.
 
-import { statusOf } from '../../model/common/result.js';
-import { formatArgs, formatValue } from '../../model/common/values.js';
+import { formatArgs } from '../../model/common/values.js';
 import type { Execution } from './interpreter.js';
+import { formatResult } from './trace.js';
 
 const MAX_WIDTH = 52;
 
@@ -60,8 +60,7 @@ export function timelineOf(run: Execution): Timeline | undefined {
       rows.push({ index: step.index, column: note.thread + 1, text: note.text });
     } else {
       atomic = true;
-      const value = step.result.ok && step.result.value !== undefined ? ` ${formatValue(step.result.value)}` : '';
-      rows.push({ index: step.index, column: 0, text: `${step.op.op}(${formatArgs(step.op.args)}) → ${statusOf(step.result)}${value}` });
+      rows.push({ index: step.index, column: 0, text: `${step.op.op}(${formatArgs(step.op.args)}) → ${formatResult(step.result)}` });
     }
   }
   if (threads.size === 0) return undefined;

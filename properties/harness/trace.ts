@@ -1,9 +1,14 @@
 // A trace a kernel engineer can read: each operation with its arguments, the faults injected into it, its
 // result, the state that matters afterwards, and where which invariant failed.
 
-import { statusOf } from '../../model/common/result.js';
+import { statusOf, type Result } from '../../model/common/result.js';
 import { formatArgs, formatValue } from '../../model/common/values.js';
 import type { Execution } from './interpreter.js';
+
+/** A result as traces, timelines and conformance messages show it: `OK 0x1000`, `OK`, `-ENOMEM`. */
+export function formatResult(result: Result): string {
+  return statusOf(result) + (result.ok && result.value !== undefined ? ` ${formatValue(result.value)}` : '');
+}
 
 export function formatTrace(run: Execution): string {
   const lines: string[] = [];
@@ -15,7 +20,7 @@ export function formatTrace(run: Execution): string {
       lines.push(`${n} ${call}  -- skipped: precondition does not hold`);
       continue;
     }
-    const result = step.result === undefined ? 'threw' : statusOf(step.result) + (step.result.ok && step.result.value !== undefined ? ` ${formatValue(step.result.value)}` : '');
+    const result = step.result === undefined ? 'threw' : formatResult(step.result);
     lines.push(`${n} ${call} -> ${result}`);
     for (const f of step.faults) lines.push(`     injected failure at fallible step ${f.index}: ${f.site}`);
     if (step.state !== undefined) lines.push(`     ${step.state}`);

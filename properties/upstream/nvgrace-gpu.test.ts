@@ -7,7 +7,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { conformanceTarget, CONFORMANCE_INVARIANTS, type Implementation } from '../harness/adapter.js';
+import { conformanceTarget, CONFORMANCE_INVARIANTS } from '../harness/conformance-target.js';
+import type { Implementation } from '../harness/implementation.js';
 import { execute } from '../harness/interpreter.js';
 import { ProcessImplementation } from '../harness/process-adapter.js';
 import { findSuite } from '../harness/registry.js';

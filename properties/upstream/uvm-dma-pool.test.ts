@@ -13,7 +13,7 @@ import { parseFixedArgument, withFixedArguments } from '../harness/fixed-argumen
 import { replay } from '../harness/replay.js';
 import { listCaseFiles, load } from '../harness/store.js';
 import { seedFromEnvironment } from '../harness/seed.js';
-import { conformanceTarget } from '../harness/adapter.js';
+import { conformanceTarget } from '../harness/conformance-target.js';
 import { ProcessImplementation } from '../harness/process-adapter.js';
 import { findSuite } from '../harness/registry.js';
 import { UpstreamError } from '../../upstream/target.js';
