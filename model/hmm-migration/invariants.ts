@@ -1,5 +1,6 @@
 // Invariants of HMM migration, chunk eviction and maquire, each named for what it protects.
 
+import { argsOf, typedOp, type ArgsOf, type OpOf } from '../common/schema.js';
 import type { Invariant } from '../common/spec.js';
 import { hex, U64_MAX } from '../common/u64.js';
 import type { Operation } from '../common/values.js';
@@ -22,6 +23,7 @@ import {
   type HmmState,
   type Location,
 } from './state.js';
+import { hmmSignatures } from './operations.js';
 
 const SOURCE = '003_af321b1ea2953044.txt';
 /** Upstream code read where the seed is silent (torvalds/linux). */
@@ -29,13 +31,35 @@ const TEST_HMM = 'upstream lib/test_hmm.c';
 const MIGRATE_DEVICE = 'upstream mm/migrate_device.c';
 
 const ACCESSES = ['cpuRead', 'cpuWrite', 'gpuRead', 'gpuWrite'];
-const STORES = ['cpuWrite', 'gpuWrite'];
+
+type HmmOp = OpOf<typeof hmmSignatures>;
+/** A CPU or GPU load or store, with its typed arguments. */
+type Access = Extract<HmmOp, { readonly op: 'cpuRead' | 'cpuWrite' | 'gpuRead' | 'gpuWrite' }>;
+
+function accessOf(op: Operation): Access | undefined {
+  const o = typedOp(hmmSignatures, op);
+  switch (o?.op) {
+    case 'cpuRead':
+    case 'cpuWrite':
+    case 'gpuRead':
+    case 'gpuWrite':
+      return o;
+    default:
+      return undefined;
+  }
+}
+
+/** The GPU of a GPU access; undefined for the CPU. */
+function gpuOf(a: Access): number | undefined {
+  return a.op === 'gpuRead' || a.op === 'gpuWrite' ? a.args.gpu : undefined;
+}
 
 /** Whether the step is an access that reached the page's memory (not a GPU read served from its own copy). */
 function reachedMemory({ op, before }: { op: Operation; before: HmmState }): boolean {
-  if (!ACCESSES.includes(op.op)) return false;
-  if (op.op !== 'gpuRead') return true;
-  return before.pages[op.args['page'] as number]?.copies[op.args['gpu'] as number] === null;
+  const a = accessOf(op);
+  if (a === undefined) return false;
+  if (a.op !== 'gpuRead') return true;
+  return before.pages[a.args.page]?.copies[a.args.gpu] === null;
 }
 
 /** Says how a page other than p differs from before (place, permission, data, a stray copy, dirty tag, GPU copies); undefined when none does. */
@@ -83,17 +107,18 @@ function cacheStateChanged(before: HmmState, after: HmmState, p: number): string
   return undefined;
 }
 
-function migrateRange(op: Operation): number[] {
-  const first = op.args['first'] as number;
-  const count = op.args['count'] as number;
-  return Array.from({ length: count }, (_, i) => first + i).filter((p) => p < NPAGES);
+/** A migrate_vma in either direction: where it moves pages to, and the pages of its range. */
+function migrationOf(op: Operation): { readonly target: 'device' | 'system'; readonly pages: number[] } | undefined {
+  const o = typedOp(hmmSignatures, op);
+  if (o?.op !== 'migrateToDevice' && o?.op !== 'migrateToSystem') return undefined;
+  const { first, count } = o.args;
+  return { target: o.op === 'migrateToDevice' ? 'device' : 'system', pages: Array.from({ length: count }, (_, i) => first + i).filter((p) => p < NPAGES) };
 }
 
+type MaquireArgs = ArgsOf<typeof hmmSignatures.maquire>;
+
 /** The maquire verdict, stated directly from the seed's checks (in C's unsigned long arithmetic). */
-function maquireVerdict(op: Operation): string | undefined {
-  const start = op.args['start'] as bigint;
-  const len = op.args['len'] as bigint;
-  const flags = op.args['flags'] as number;
+function maquireVerdict({ start, len, flags }: MaquireArgs): string | undefined {
   const known = MA_PROC_NVIDIA | MA_PROC_AMD;
   if ((flags | known) !== known) return '-EINVAL'; // a bit other than the two GPU vendors
   if (start % PAGE_SIZE !== 0n) return '-EINVAL'; // offset_in_page(start)
@@ -103,9 +128,7 @@ function maquireVerdict(op: Operation): string | undefined {
 }
 
 /** Pages a successful maquire had to act on: in its range and CPU-dirty before the call. */
-function staleInRange(before: HmmState, op: Operation): Set<number> {
-  const start = op.args['start'] as bigint;
-  const len = op.args['len'] as bigint;
+function staleInRange(before: HmmState, { start, len }: MaquireArgs): Set<number> {
   return new Set(pagesTouched(start, len).filter((p) => before.pages[p]?.cpuDirty === true));
 }
 
@@ -115,9 +138,10 @@ export const hmmInvariants: readonly Invariant<HmmState>[] = [
     name: 'readReturnsLastWrite',
     source: `${SOURCE} § page 迁移 (nv_migrate_vma), dmirror_device_evict_chunk (copy_highpage), maquire`,
     check: ({ op, result, after }) => {
-      if ((op.op === 'cpuRead' || op.op === 'gpuRead') && result.ok) {
-        const p = op.args['page'] as number;
-        const who = op.op === 'cpuRead' ? 'the CPU' : `GPU ${op.args['gpu'] as number}`;
+      const a = accessOf(op);
+      if ((a?.op === 'cpuRead' || a?.op === 'gpuRead') && result.ok) {
+        const p = a.args.page;
+        const who = a.op === 'cpuRead' ? 'the CPU' : `GPU ${a.args.gpu}`;
         if (result.value !== after.lastWritten[p])
           return `${who} read ${byte(result.value as number)} from p${p}, but ${byte(after.lastWritten[p])} was written last`;
       }
@@ -146,16 +170,16 @@ export const hmmInvariants: readonly Invariant<HmmState>[] = [
         const p = pageOfSite(f.site);
         if (p !== undefined) failed.add(p);
       }
-      const migrating = op.op === 'migrateToDevice' || op.op === 'migrateToSystem';
-      if (migrating && !result.ok) for (const p of migrateRange(op)) failed.add(p);
+      const migration = migrationOf(op);
+      if (migration !== undefined && !result.ok) for (const p of migration.pages) failed.add(p);
       for (const p of failed) {
         const why = notInPlace(before, after, p) ?? cacheStateChanged(before, after, p);
         if (why !== undefined) return `the migration of p${p} failed, yet ${why}`;
       }
-      if (!migrating || !result.ok) return undefined;
-      const target = op.op === 'migrateToDevice' ? 'device' : 'system';
+      if (migration === undefined || !result.ok) return undefined;
+      const { target } = migration;
       let moved = 0;
-      for (const p of migrateRange(op)) {
+      for (const p of migration.pages) {
         const was = before.pages[p];
         const is = after.pages[p];
         if (was !== undefined && is !== undefined && was.loc.kind !== target && is.loc.kind === target) {
@@ -173,8 +197,9 @@ export const hmmInvariants: readonly Invariant<HmmState>[] = [
     name: 'evictionPreservesContents',
     source: `${SOURCE} § dmirror_device_evict_chunk (copy_highpage)`,
     check: ({ op, before, after }) => {
-      if (op.op !== 'evict') return undefined;
-      const id = liveChunkAt(before, op.args['chunk'] as number);
+      const evict = argsOf(hmmSignatures, op, 'evict');
+      if (evict === undefined) return undefined;
+      const id = liveChunkAt(before, evict.chunk);
       const chunk = before.chunks.get(id);
       if (chunk === undefined) return undefined;
       for (const held of chunk.slots) {
@@ -192,8 +217,9 @@ export const hmmInvariants: readonly Invariant<HmmState>[] = [
     name: 'evictionKeepsWritePermission',
     source: `${SOURCE} § dmirror_device_evict_chunk (MIGRATE_PFN_WRITE carried to dst_pfns)`,
     check: ({ op, before, after }) => {
-      if (op.op !== 'evict') return undefined;
-      const id = liveChunkAt(before, op.args['chunk'] as number);
+      const evict = argsOf(hmmSignatures, op, 'evict');
+      if (evict === undefined) return undefined;
+      const id = liveChunkAt(before, evict.chunk);
       for (const held of before.chunks.get(id)?.slots ?? []) {
         if (held === null) continue;
         const was = before.pages[held.page]?.writable;
@@ -208,8 +234,9 @@ export const hmmInvariants: readonly Invariant<HmmState>[] = [
     name: 'evictionFreesTheChunk',
     source: `${SOURCE} § dmirror_device_evict_chunk (npages = end_pfn - start_pfn + 1)`,
     check: ({ op, result, before, after }) => {
-      if (op.op !== 'evict') return undefined;
-      const id = liveChunkAt(before, op.args['chunk'] as number);
+      const evict = argsOf(hmmSignatures, op, 'evict');
+      if (evict === undefined) return undefined;
+      const id = liveChunkAt(before, evict.chunk);
       if (after.chunks.has(id)) return `c${id} is still live after its eviction`;
       const held = before.chunks.get(id)?.slots.filter((b) => b !== null).length ?? 0;
       if (result.ok && result.value !== held) return `evicting c${id} reported ${String(result.value)} pages, but it held ${held}`;
@@ -225,9 +252,10 @@ export const hmmInvariants: readonly Invariant<HmmState>[] = [
     name: 'maquireRejectsBadArguments',
     source: `${SOURCE} § SYSCALL_DEFINE3(maquire) (argument checks before down_read)`,
     check: ({ op, result }) => {
-      if (op.op !== 'maquire') return undefined;
-      const expected = maquireVerdict(op);
-      const call = `maquire(${hex(op.args['start'] as bigint)}, ${hex(op.args['len'] as bigint)}, ${(op.args['flags'] as number).toString()})`;
+      const maquire = argsOf(hmmSignatures, op, 'maquire');
+      if (maquire === undefined) return undefined;
+      const expected = maquireVerdict(maquire);
+      const call = `maquire(${hex(maquire.start)}, ${hex(maquire.len)}, ${maquire.flags.toString()})`;
       if (expected === undefined) return result.ok ? undefined : `${call} is valid but returned ${result.error}`;
       if (result.ok) return `${call} returned OK, but must fail with ${expected}`;
       return result.error === expected ? undefined : `${call} returned ${result.error}, but must fail with ${expected}`;
@@ -238,8 +266,9 @@ export const hmmInvariants: readonly Invariant<HmmState>[] = [
     name: 'maquireDropsEveryStaleGpuCopy',
     source: `${SOURCE} § SYSCALL_DEFINE3(maquire) (__delete_from_page_cache_gpu, radix_tree_tag_clear)`,
     check: ({ op, result, before, after }) => {
-      if (op.op !== 'maquire' || !result.ok) return undefined;
-      for (const p of staleInRange(before, op)) {
+      const maquire = argsOf(hmmSignatures, op, 'maquire');
+      if (maquire === undefined || !result.ok) return undefined;
+      for (const p of staleInRange(before, maquire)) {
         const entry = after.pages[p];
         if (entry === undefined) continue;
         const kept = entry.copies.findIndex((c) => c !== null);
@@ -254,9 +283,10 @@ export const hmmInvariants: readonly Invariant<HmmState>[] = [
     name: 'maquireCountIsExact',
     source: `${SOURCE} § SYSCALL_DEFINE3(maquire) (return stat_gpu_deleted)`,
     check: ({ op, result, before }) => {
-      if (op.op !== 'maquire' || !result.ok) return undefined;
+      const maquire = argsOf(hmmSignatures, op, 'maquire');
+      if (maquire === undefined || !result.ok) return undefined;
       let expected = 0;
-      for (const p of staleInRange(before, op)) expected += before.pages[p]?.copies.filter((c) => c !== null).length ?? 0;
+      for (const p of staleInRange(before, maquire)) expected += before.pages[p]?.copies.filter((c) => c !== null).length ?? 0;
       return result.value === expected ? undefined : `maquire returned ${String(result.value)}, but ${expected} stale GPU copies were in its range`;
     },
   },
@@ -265,8 +295,9 @@ export const hmmInvariants: readonly Invariant<HmmState>[] = [
     name: 'maquireLeavesCleanPagesAlone',
     source: `${SOURCE} § SYSCALL_DEFINE3(maquire) (find_get_taged_pages_idx PAGECACHE_TAG_CPU_DIRTY)`,
     check: ({ op, result, before, after }) => {
-      if (op.op !== 'maquire') return undefined;
-      const acted = result.ok ? staleInRange(before, op) : new Set<number>();
+      const maquire = argsOf(hmmSignatures, op, 'maquire');
+      if (maquire === undefined) return undefined;
+      const acted = result.ok ? staleInRange(before, maquire) : new Set<number>();
       for (let p = 0; p < after.pages.length; p++) {
         const was = before.pages[p];
         const is = after.pages[p];
@@ -334,9 +365,9 @@ export const hmmInvariants: readonly Invariant<HmmState>[] = [
     name: 'protectSetsWritePermission',
     source: `${SOURCE} § page 迁移 (pages of a migrated VMA keep its protection); upstream mm/mprotect.c change_pte_range (make_readable_device_private_entry); ${TEST_HMM} dmirror_interval_invalidate`,
     check: ({ op, result, before, after }) => {
-      if (op.op !== 'protect' || !result.ok) return undefined;
-      const p = op.args['page'] as number;
-      const writable = op.args['writable'] as boolean;
+      const protect = argsOf(hmmSignatures, op, 'protect');
+      if (protect === undefined || !result.ok) return undefined;
+      const { page: p, writable } = protect;
       const entry = after.pages[p];
       const was = before.pages[p];
       if (entry === undefined || was === undefined) return undefined;
@@ -354,12 +385,13 @@ export const hmmInvariants: readonly Invariant<HmmState>[] = [
     name: 'storeToReadOnlyPageFaults',
     source: `${SOURCE} § page 迁移 (MIGRATE_PFN_WRITE), dmirror_device_evict_chunk; ${TEST_HMM} dmirror_do_write (DPT_XA_TAG_WRITE), dmirror_fault (HMM_PFN_REQ_WRITE)`,
     check: ({ op, result, before, after }) => {
-      if (!STORES.includes(op.op)) return undefined;
-      const p = op.args['page'] as number;
+      const store = accessOf(op);
+      if (store?.op !== 'cpuWrite' && store?.op !== 'gpuWrite') return undefined;
+      const p = store.args.page;
       const was = before.pages[p];
       if (was === undefined) return undefined;
-      const who = op.op === 'cpuWrite' ? 'a CPU store' : `a store by GPU ${op.args['gpu'] as number}`;
-      const refusal = op.op === 'cpuWrite' ? 'SIGSEGV' : '-EPERM';
+      const who = store.op === 'cpuWrite' ? 'a CPU store' : `a store by GPU ${store.args.gpu}`;
+      const refusal = store.op === 'cpuWrite' ? 'SIGSEGV' : '-EPERM';
       if (was.writable) {
         if (!result.ok && result.error === refusal) return `${who} to writable p${p} in ${where(was.loc)} was refused with ${refusal}`;
         return undefined;
@@ -376,10 +408,11 @@ export const hmmInvariants: readonly Invariant<HmmState>[] = [
     name: 'onlyItsOwnerTouchesDevicePrivateMemory',
     source: `${SOURCE} § page 迁移 (MIGRATE_VMA_SELECT_SYSTEM, device-private pages); ${TEST_HMM} dmirror_devmem_fault (migrate_to_ram), dmirror_fault (dev_private_owner)`,
     check: ({ op, result, before, after }) => {
-      if (!result.ok || !reachedMemory({ op, before })) return undefined;
-      const gpu = op.op.startsWith('gpu') ? (op.args['gpu'] as number) : undefined;
+      const access = accessOf(op);
+      if (!result.ok || access === undefined || !reachedMemory({ op, before })) return undefined;
+      const gpu = gpuOf(access);
       if (gpu === DEVICE_GPU) return undefined;
-      const p = op.args['page'] as number;
+      const p = access.args.page;
       const loc = after.pages[p]?.loc;
       if (loc === undefined || loc.kind === 'system') return undefined;
       return `${gpu === undefined ? 'the CPU' : `GPU ${gpu}`} ${op.op.endsWith('Read') ? 'read' : 'wrote'} p${p} in place in ${where(loc)}, device-private memory it cannot address`;
@@ -391,17 +424,18 @@ export const hmmInvariants: readonly Invariant<HmmState>[] = [
     name: 'accessEffectIsExact',
     source: `${SOURCE} § SYSCALL_DEFINE3(maquire) (PAGECACHE_TAG_CPU_DIRTY, pagecache_get_gpu_page), page 迁移 (migrate_to_ram)`,
     check: ({ op, result, before, after }) => {
-      if (!ACCESSES.includes(op.op) || !result.ok) return undefined;
-      const p = op.args['page'] as number;
+      const access = accessOf(op);
+      if (access === undefined || !result.ok) return undefined;
+      const p = access.args.page;
       const was = before.pages[p];
       const is = after.pages[p];
       if (was === undefined || is === undefined) return undefined;
-      const gpu = op.op.startsWith('gpu') ? (op.args['gpu'] as number) : undefined;
+      const gpu = gpuOf(access);
       const dirty = op.op === 'cpuWrite' ? true : was.cpuDirty;
       if (is.cpuDirty !== dirty) return `${op.op} of p${p} left its CPU-dirty tag ${is.cpuDirty}, but it must be ${dirty}`;
       const copies = was.copies.map((c, g) => {
         if (op.op === 'gpuRead') return g === gpu ? (result.value as number) : c;
-        if (op.op === 'gpuWrite') return g === gpu ? (op.args['value'] as number) : null;
+        if (access.op === 'gpuWrite') return g === gpu ? access.args.value : null;
         return c;
       });
       const g = copies.findIndex((c, i) => c !== is.copies[i]);
@@ -416,8 +450,9 @@ export const hmmInvariants: readonly Invariant<HmmState>[] = [
     name: 'migrationMovesEveryPageItCan',
     source: `${SOURCE} § page 迁移 (migrate_vma_setup / migrate_vma_pages); ${MIGRATE_DEVICE} migrate_vma_setup (device to system: every collected page migrates); ${TEST_HMM} dmirror_migrate_alloc_and_copy`,
     check: ({ op, result, before, after, faults }) => {
-      if ((op.op !== 'migrateToDevice' && op.op !== 'migrateToSystem') || !result.ok) return undefined;
-      const target = op.op === 'migrateToDevice' ? 'device' : 'system';
+      const migration = migrationOf(op);
+      if (migration === undefined || !result.ok) return undefined;
+      const { target } = migration;
       const failedAt = (p: number, ...fns: string[]) => faults.some((f) => pageOfSite(f.site) === p && fns.some((fn) => f.site.startsWith(`${fn}:`)));
       // Device pages free before the call: each page that reaches allocation, in range order, takes one while any is left.
       let free = Infinity;
@@ -425,7 +460,7 @@ export const hmmInvariants: readonly Invariant<HmmState>[] = [
         free = MAX_CHUNKS * CHUNK_PAGES;
         for (const chunk of before.chunks.values()) free -= chunk.slots.filter((b) => b !== null).length;
       }
-      for (const p of migrateRange(op)) {
+      for (const p of migration.pages) {
         const was = before.pages[p];
         const is = after.pages[p];
         if (was === undefined || is === undefined || was.loc.kind === target) continue;

@@ -6,10 +6,10 @@
 
 import type { FaultPlan } from '../common/faults.js';
 import { fail, ok, type Result } from '../common/result.js';
-import { bool, faultList, int, u64, type Signature } from '../common/schema.js';
+import { bool, faultList, int, typedOp, u64, type Signatures } from '../common/schema.js';
 import type { Model } from '../common/spec.js';
 import { wrapU64 } from '../common/u64.js';
-import type { Args, Operation } from '../common/values.js';
+import type { Operation } from '../common/values.js';
 import {
   backingAt,
   CHUNK_PAGES,
@@ -33,7 +33,7 @@ import {
 
 const page = () => int(0, NPAGES - 1);
 
-export const hmmSignatures: { readonly [op: string]: Signature } = {
+export const hmmSignatures = {
   /** A CPU load from the page; a device-private page is first faulted back to system memory (migrate_to_ram). */
   cpuRead: { page: page(), faults: faultList() },
   /** A CPU store of `value` to the page; marks it CPU-dirty. */
@@ -52,7 +52,7 @@ export const hmmSignatures: { readonly [op: string]: Signature } = {
   evict: { chunk: int(0, 1023) },
   /** The maquire(start, len, flags) system call. */
   maquire: { start: u64(), len: u64(), flags: int(-2147483648, 2147483647) },
-};
+} satisfies Signatures;
 
 export type MigrateTarget = 'device' | 'system';
 
@@ -86,17 +86,18 @@ export class HmmMigrationModel implements Model<HmmState> {
   }
 
   precondition(s: HmmState, op: Operation): boolean {
-    const a = op.args;
-    switch (op.op) {
+    const o = typedOp(hmmSignatures, op);
+    if (o === undefined) return false;
+    switch (o.op) {
       case 'gpuRead': {
         // The programming model of the GPU page cache: a GPU that cached a page the CPU has since written
         // must acquire it (maquire) before reading it again. Programs that race are not generated.
-        const entry = s.pages[a['page'] as number];
-        return entry !== undefined && !(entry.cpuDirty && entry.copies[a['gpu'] as number] !== null);
+        const entry = s.pages[o.args.page];
+        return entry !== undefined && !(entry.cpuDirty && entry.copies[o.args.gpu] !== null);
       }
       case 'migrateToDevice':
       case 'migrateToSystem':
-        return (a['first'] as number) + (a['count'] as number) <= NPAGES;
+        return o.args.first + o.args.count <= NPAGES;
       case 'evict':
         return s.chunks.size > 0;
       case 'cpuRead':
@@ -105,41 +106,39 @@ export class HmmMigrationModel implements Model<HmmState> {
       case 'protect':
       case 'maquire':
         return true;
-      default:
-        return false;
     }
   }
 
   apply(s: HmmState, op: Operation, faults: FaultPlan): Result {
-    const a: Args = op.args;
-    const p = a['page'] as number;
-    switch (op.op) {
+    const o = typedOp(hmmSignatures, op);
+    if (o === undefined) return fail('UNKNOWN_OPERATION');
+    switch (o.op) {
       case 'cpuRead':
-        return this.cpuRead(s, p, faults);
+        return this.cpuRead(s, o.args.page, faults);
       case 'cpuWrite': {
-        const result = this.cpuWrite(s, p, a['value'] as number, faults);
-        if (result.ok) s.lastWritten[p] = a['value'] as number;
+        const { page: p, value } = o.args;
+        const result = this.cpuWrite(s, p, value, faults);
+        if (result.ok) s.lastWritten[p] = value;
         return result;
       }
       case 'gpuRead':
-        return this.gpuRead(s, a['gpu'] as number, p, faults);
+        return this.gpuRead(s, o.args.gpu, o.args.page, faults);
       case 'gpuWrite': {
-        const result = this.gpuWrite(s, a['gpu'] as number, p, a['value'] as number, faults);
-        if (result.ok) s.lastWritten[p] = a['value'] as number;
+        const { gpu, page: p, value } = o.args;
+        const result = this.gpuWrite(s, gpu, p, value, faults);
+        if (result.ok) s.lastWritten[p] = value;
         return result;
       }
       case 'protect':
-        return this.protect(s, p, a['writable'] as boolean);
+        return this.protect(s, o.args.page, o.args.writable);
       case 'migrateToDevice':
-        return this.migrateToDevice(s, rangeOf(a), faults);
+        return this.migrateToDevice(s, rangeOf(o.args), faults);
       case 'migrateToSystem':
-        return this.migrateToSystem(s, rangeOf(a), faults);
+        return this.migrateToSystem(s, rangeOf(o.args), faults);
       case 'evict':
-        return this.evict(s, liveChunkAt(s, a['chunk'] as number));
+        return this.evict(s, liveChunkAt(s, o.args.chunk));
       case 'maquire':
-        return this.maquire(s, a['start'] as bigint, a['len'] as bigint, a['flags'] as number);
-      default:
-        return fail('UNKNOWN_OPERATION');
+        return this.maquire(s, o.args.start, o.args.len, o.args.flags);
     }
   }
 
@@ -477,8 +476,7 @@ export class HmmMigrationModel implements Model<HmmState> {
   }
 }
 
-function rangeOf(a: Args): number[] {
-  const first = a['first'] as number;
-  const count = a['count'] as number;
+/** The pages [first, first + count) of a migrate_vma. */
+export function rangeOf({ first, count }: { readonly first: number; readonly count: number }): number[] {
   return Array.from({ length: count }, (_, i) => first + i);
 }
