@@ -26,9 +26,11 @@ export interface StepRecord {
   readonly state?: string;
 }
 
-export interface Execution {
+export interface Execution<S = unknown> {
   readonly steps: StepRecord[];
   readonly violation?: Violation;
+  /** The model's state when the run ended: after the last operation, or after the step that broke an invariant or threw. */
+  readonly state: S;
 }
 
 /** Counts what a run exercised: operations, results and injected faults, under keys such as `alloc: -ENOMEM`. */
@@ -64,7 +66,7 @@ export function execute<S>(
   model: Model<S>,
   operations: readonly Operation[],
   options: ExecuteOptions<S> = {},
-): Execution {
+): Execution<S> {
   const invariants = options.invariants ?? spec.invariants;
   const steps: StepRecord[] = [];
   const state = model.initialState();
@@ -83,7 +85,7 @@ export function execute<S>(
     } catch (error) {
       steps.push({ index, op, skipped: false, faults: faults.failures });
       const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      return { steps, violation: { step: index, invariant: MODEL_THREW, source: 'ARCHITECTURE: a refused request is a result', message } };
+      return { steps, state, violation: { step: index, invariant: MODEL_THREW, source: 'ARCHITECTURE: a refused request is a result', message } };
     }
     steps.push(options.trace ? { index, op, skipped: false, result, faults: faults.failures, state: spec.describe(state) } : { index, op, skipped: false, result, faults: faults.failures });
     if (options.coverage) {
@@ -94,9 +96,9 @@ export function execute<S>(
     for (const invariant of invariants) {
       const message = invariant.check(view);
       if (message !== undefined) {
-        return { steps, violation: { step: index, invariant: invariant.name, source: invariant.source, message } };
+        return { steps, state, violation: { step: index, invariant: invariant.name, source: invariant.source, message } };
       }
     }
   }
-  return { steps };
+  return { steps, state };
 }

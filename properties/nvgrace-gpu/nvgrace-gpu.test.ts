@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { FaultPlan } from '../../model/common/faults.js';
 import type { Result } from '../../model/common/result.js';
 import type { Operation } from '../../model/common/values.js';
 import { NvgraceGpuModel, type NvgraceState } from '../../model/nvgrace-gpu/index.js';
@@ -18,12 +17,10 @@ const op = (name: string, args: Operation['args'] = {}): Operation => ({ op: nam
 
 /** Runs a list of operations on the specification (of a version), asserts every invariant held, returns the results. */
 function run(ops: Operation[], version?: string): { state: NvgraceState; results: Result[] } {
-  const checked = execute(nvgraceGpuSuite.spec, nvgraceGpuSuite.spec.createModel(version), ops, { trace: true });
+  const checked = execute(nvgraceGpuSuite.spec, new NvgraceGpuModel(version), ops, { trace: true });
   expect(checked.violation, formatTrace(checked)).toBeUndefined();
-  const model = new NvgraceGpuModel(version);
-  const state = model.initialState();
-  const results = ops.map((o) => (model.precondition(state, o) ? model.apply(state, o, new FaultPlan([])) : { ok: false as const, error: 'skipped' }));
-  return { state, results };
+  const results = checked.steps.map((s): Result => s.result ?? { ok: false, error: 'skipped' });
+  return { state: checked.state, results };
 }
 
 describe('nvgrace-gpu: worked examples', () => {
@@ -147,11 +144,9 @@ describe('nvgrace-gpu: an off-by-one at the end of device memory shrinks to the 
       const outcome = await search(nvgraceGpuSuite, property, target, { seed: seedFromEnvironment(), runs: property.numRuns, invariants: [mutant.breaks] });
       const ops = outcome.failure?.operations ?? [];
       expect(ops.length).toBeLessThanOrEqual(3);
-      const probed = execute(nvgraceGpuSuite.spec, nvgraceGpuSuite.spec.createModel(), ops.slice(0, 1));
+      const probed = execute(nvgraceGpuSuite.spec, new NvgraceGpuModel(), ops.slice(0, 1));
       expect(probed.steps[0]?.result?.ok).toBe(true);
-      const model = new NvgraceGpuModel();
-      const state = model.initialState();
-      model.apply(state, ops[0] as Operation, new FaultPlan([]));
+      const state = probed.state;
       const access = ops[ops.length - 1] as Operation;
       const region = access.args['bar'] === 'BAR2' ? state.resmem : state.usemem;
       // The access starts on the last byte of device memory or on the first byte after it.

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FaultPlan } from '../../model/common/faults.js';
-import { statusOf, type Result } from '../../model/common/result.js';
+import { statusOf } from '../../model/common/result.js';
 import type { Operation } from '../../model/common/values.js';
 import { xenPrimitivesSpec, XenPrimitivesModel, type XenState } from '../../model/xen-primitives/index.js';
 import { execute } from '../harness/interpreter.js';
@@ -18,18 +17,8 @@ const op = (name: string, args: Operation['args'] = {}): Operation => ({
 function run(ops: Operation[]): { status: string[]; state: XenState } {
   const checked = execute(xenPrimitivesSpec, new XenPrimitivesModel(), ops);
   expect(checked.violation, checked.violation?.message).toBeUndefined();
-  const model = new XenPrimitivesModel();
-  const state = model.initialState();
-  const status: string[] = [];
-  for (const o of ops) {
-    if (!model.precondition(state, o)) {
-      status.push('skipped');
-      continue;
-    }
-    const r: Result = model.apply(state, o, new FaultPlan((o.args['faults'] as number[] | undefined) ?? []));
-    status.push(r.ok && r.value !== undefined ? String(r.value) : statusOf(r));
-  }
-  return { status, state };
+  const status = checked.steps.map(({ result: r }) => (r === undefined ? 'skipped' : r.ok && r.value !== undefined ? String(r.value) : statusOf(r)));
+  return { status, state: checked.state };
 }
 
 describe('xen-primitives: the thread, case by case', () => {
