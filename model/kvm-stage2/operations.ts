@@ -82,7 +82,7 @@ export class KvmStage2Model implements Model<Stage2State> {
   precondition(_s: Stage2State, op: Operation): boolean {
     const o = typedOp(stage2Signatures, op);
     if (o?.op === 'fault') return isReachable(faultInputFromArgs(o.args));
-    return o !== undefined;
+    return op.op in stage2Signatures;
   }
 
   apply(s: Stage2State, op: Operation, _faults: FaultPlan): Result {
