@@ -4,14 +4,14 @@
 // seeds. Exit 0 when every mutant is caught from every seed (and, for --check, the document is current),
 // 1 when a mutant is not caught, an invariant catches none, or the document is stale, 2 on a usage error.
 
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname } from 'node:path';
-import { parseArgs } from 'node:util';
+import { reportMatrix } from '../properties/harness/kill-matrix/report.js';
+import { DEFAULT_SEEDS } from '../properties/harness/kill-matrix/types.js';
 import { DEFAULT_SEED } from '../properties/harness/seed.js';
 import { hasVersion, versionNames } from '../properties/harness/targets.js';
-import { EXIT, main, parseInteger, resolveSuite, usageError } from './cli.js';
-import { buildMatrix, DEFAULT_SEEDS, formatRow, renderMarkdown } from './kill-matrix.js';
+import { parseInteger, resolveSuite, usageError } from './cli.js';
+import { command, humanLines } from './command.js';
 
 const HELP = `usage: npm run mutants -- [options]
 
@@ -30,28 +30,21 @@ Every mutant runs against every property of its subsystem with each invariant ch
 the runs needed (median over the seeds) and the shrunk length. Exit status: 0 every mutant caught from every
 seed; 1 a mutant not caught, an invariant catching none, or --check found the file stale; 2 usage error.`;
 
-await main(async () => {
-  const { values } = parseArgs({
-    options: {
-      subsystem: { type: 'string' },
-      mutant: { type: 'string' },
-      'spec-version': { type: 'string' },
-      runs: { type: 'string' },
-      seed: { type: 'string' },
-      seeds: { type: 'string' },
-      workers: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      write: { type: 'string' },
-      check: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    console.log(HELP);
-    return EXIT.ok;
-  }
-  const json = values.json;
-  const human = (line: string) => (json ? process.stderr : process.stdout).write(line + '\n');
+await command(HELP, {
+  options: {
+    subsystem: { type: 'string' },
+    mutant: { type: 'string' },
+    'spec-version': { type: 'string' },
+    runs: { type: 'string' },
+    seed: { type: 'string' },
+    seeds: { type: 'string' },
+    workers: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    write: { type: 'string' },
+    check: { type: 'string' },
+  },
+}, async ({ values }) => {
+  const human = humanLines(values.json);
   const runs = parseInteger('runs', values.runs, 1);
   const seedCount = parseInteger('seeds', values.seeds, 1) ?? DEFAULT_SEEDS;
   const workers = parseInteger('workers', values.workers, 1) ?? availableParallelism();
@@ -73,57 +66,16 @@ await main(async () => {
 
   const seed = seedArg ?? DEFAULT_SEED;
   human(`seeds: ${Array.from({ length: seedCount }, (_, k) => (seed + k) | 0).join(', ')}` + (runs !== undefined ? `; ${runs} runs per search` : "; each property's npm-test budget"));
-  const matrix = await buildMatrix({
-    seed,
-    seeds: seedCount,
-    workers,
-    ...(runs !== undefined ? { runs } : {}),
-    ...(suite !== undefined ? { subsystems: [suite] } : {}),
-    ...(values.mutant !== undefined ? { mutant: values.mutant } : {}),
-    ...(specVersion !== undefined ? { specVersion } : {}),
-    onMutant: (row) => human(formatRow(row, seedCount)),
-  });
-
-  human('');
-  for (const s of matrix.subsystems) {
-    const caught = s.mutants.filter((m) => m.caught).length;
-    human(`${s.subsystem}: ${caught}/${s.mutants.length} mutants caught from every seed` + (s.toothless.length > 0 ? `; invariants that catch none: ${s.toothless.join(', ')}` : ''));
-  }
-  human(`${(matrix.elapsedMs / 1000).toFixed(1)} s in all`);
-
-  let status: number = EXIT.ok;
-  if (matrix.uncaught.length > 0) {
-    human(`NOT CAUGHT from every seed: ${matrix.uncaught.join(', ')}`);
-    status = EXIT.violation;
-  }
-  if (matrix.toothless.length > 0) {
-    human(`INVARIANTS THAT CATCH NO MUTANT from every seed: ${matrix.toothless.join(', ')}`);
-    status = EXIT.violation;
-  }
-
-  const markdown = renderMarkdown(matrix) + '\n';
-  if (values.write !== undefined) {
-    mkdirSync(dirname(values.write), { recursive: true });
-    const tmp = `${values.write}.${process.pid}.tmp`;
-    writeFileSync(tmp, markdown);
-    renameSync(tmp, values.write);
-    human(`written: ${values.write}`);
-  }
-  if (values.check !== undefined) {
-    const current = readFileSync(values.check, 'utf8');
-    if (current === markdown) human(`${values.check} is current`);
-    else {
-      const a = current.split('\n');
-      const b = markdown.split('\n');
-      let line = 0;
-      while (line < a.length && a[line] === b[line]) line++;
-      human(`${values.check} is out of date (first difference at line ${line + 1}):`);
-      human(`  file: ${a[line] ?? '(end of file)'}`);
-      human(`  now:  ${b[line] ?? '(end of file)'}`);
-      human(`regenerate it with: npm run mutants -- --write ${values.check}`);
-      status = EXIT.violation;
-    }
-  }
-  if (json) console.log(JSON.stringify(matrix, null, 2));
-  return status;
+  return reportMatrix(
+    {
+      seed,
+      seeds: seedCount,
+      workers,
+      ...(runs !== undefined ? { runs } : {}),
+      ...(suite !== undefined ? { subsystems: [suite] } : {}),
+      ...(values.mutant !== undefined ? { mutant: values.mutant } : {}),
+      ...(specVersion !== undefined ? { specVersion } : {}),
+    },
+    { human, json: values.json, ...(values.write !== undefined ? { write: values.write } : {}), ...(values.check !== undefined ? { check: values.check } : {}) },
+  );
 });

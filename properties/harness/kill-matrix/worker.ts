@@ -1,11 +1,12 @@
-// A worker thread of `npm run mutants`: computes the kill-matrix rows it is sent, from its own copy of the registry.
+// A worker thread of the kill matrix (matrix.ts): computes the rows it is sent, from its own copy of the registry.
 import { parentPort } from 'node:worker_threads';
-import { findSuite } from '../properties/harness/registry.js';
-import type { MutantDef } from '../properties/harness/suite.js';
-import { mutantRow, type RowReply, type RowRequest } from './kill-matrix.js';
+import { findSuite } from '../registry.js';
+import type { MutantDef } from '../suite.js';
+import type { RowReply, RowRequest } from './matrix.js';
+import { mutantRow } from './row.js';
 
 const port = parentPort;
-if (port === null) throw new Error('kill-matrix-worker runs only as a worker thread');
+if (port === null) throw new Error('kill-matrix/worker runs only as a worker thread');
 port.on('message', (request: RowRequest) => {
   const reply = async (): Promise<RowReply> => {
     try {
