@@ -13,14 +13,21 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { moduleBeside } from '../properties/harness/worker-start.js';
 import { UpstreamError, type DetectedVersion, type UpstreamTarget } from '../upstream/target.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const EXIT_USAGE = 2;
 
-/** Each target's module exports `target: UpstreamTarget`; a target whose folder is not there yet is left out. */
-const TARGET_MODULES = ['upstream/nvgrace-gpu/target.ts', 'upstream/uvm-dma-pool/target.ts'];
+/**
+ * Each target's module exports `target: UpstreamTarget`; a target whose folder is not there yet is left out.
+ * Resolved with this module's own extension: .ts from the sources, .js from the package's build.
+ */
+const TARGET_MODULES = ['../upstream/nvgrace-gpu/target', '../upstream/uvm-dma-pool/target'].map((path) => moduleBeside(path, import.meta.url));
+/** conform, run as a child process: under tsx only from the sources. */
+const CONFORM = moduleBeside('./conform', import.meta.url);
+const CONFORM_NODE_ARGS = CONFORM.pathname.endsWith('.ts') ? ['--import', 'tsx', fileURLToPath(CONFORM)] : [fileURLToPath(CONFORM)];
 
 const HELP = `usage:
   npm run upstream -- build   --src <tree> [--target T] [--out DIR]
@@ -45,10 +52,9 @@ class Usage extends Error {}
 
 async function loadTargets(): Promise<UpstreamTarget[]> {
   const targets: UpstreamTarget[] = [];
-  for (const rel of TARGET_MODULES) {
-    const file = join(ROOT, rel);
-    if (!existsSync(file)) continue;
-    const mod = (await import(pathToFileURL(file).href)) as { target?: UpstreamTarget };
+  for (const url of TARGET_MODULES) {
+    if (!existsSync(url)) continue;
+    const mod = (await import(url.href)) as { target?: UpstreamTarget };
     if (mod.target !== undefined) targets.push(mod.target);
   }
   return targets;
@@ -97,7 +103,7 @@ function defaultOutDir(target: UpstreamTarget, tree: string): string {
 function runConform(args: string[], maskKnown: boolean): Promise<number> {
   return new Promise((done) => {
     const env = maskKnown ? { ...process.env, GPUMEM_UPSTREAM_MASK: 'known' } : process.env;
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'conform.ts'), ...args], { stdio: 'inherit', cwd: process.cwd(), env });
+    const child = spawn(process.execPath, [...CONFORM_NODE_ARGS, ...args], { stdio: 'inherit', cwd: process.cwd(), env });
     // Ctrl-C reaches the child too (same process group); it stops cleanly and saves what it found.
     const ignore = () => {};
     process.on('SIGINT', ignore);
