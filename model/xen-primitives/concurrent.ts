@@ -16,7 +16,7 @@
 
 import type { FaultPlan } from '../common/faults.js';
 import { ok, type Result } from '../common/result.js';
-import { bool, int, type Signature } from '../common/schema.js';
+import { argsOf, bool, int, makeOp, typedOp, type Signatures } from '../common/schema.js';
 import type { Invariant } from '../common/spec.js';
 import {
   atQuiescentPoints,
@@ -34,7 +34,7 @@ import {
 } from '../common/tasks.js';
 import type { Operation } from '../common/values.js';
 import { reachers, xenInvariants } from './invariants.js';
-import { accessedValue, domArg, pageArg, XenPrimitivesModel } from './operations.js';
+import { accessedValue, domainNamed, pageNamed, xenSignatures, XenPrimitivesModel } from './operations.js';
 import { describeXen, snapshotXen, type DomId, type PageId, type XenState } from './state.js';
 
 const SOURCE = '004_a962dd2d5e662cda.txt';
@@ -46,13 +46,13 @@ export const P2M_LOCK = 'p2m';
 
 const index = () => int(0, 63);
 
-export const xenTaskSignatures: { readonly [op: string]: Signature } = {
+export const xenTaskSignatures = {
   /** Thread `thread` calls Revoke (the arguments of `revoke`). */
   startRevoke: { thread: threadArg(), page: index(), frontend: index() },
   /** A CPU of `domain`, on thread `thread`, issues a load or store of the page (the arguments of `access`). */
   startAccess: { thread: threadArg(), page: index(), domain: index(), write: bool() },
   ...stepSignature,
-};
+} satisfies Signatures;
 
 export function snapshotConcurrentXen(s: ConcurrentXenState): ConcurrentXenState {
   const copy: ConcurrentXenState = snapshotXen(s);
@@ -80,13 +80,13 @@ export class ConcurrentXenModel extends XenPrimitivesModel {
   }
 
   override precondition(s: ConcurrentXenState, op: Operation): boolean {
-    const thread = op.args['thread'] as number;
-    switch (op.op) {
+    const o = typedOp(xenTaskSignatures, op);
+    switch (o?.op) {
       case 'startRevoke':
       case 'startAccess':
-        return this.scheduler.idle(s, thread);
+        return this.scheduler.idle(s, o.args.thread);
       case 'step':
-        return this.scheduler.runnable(s, thread);
+        return this.scheduler.runnable(s, o.args.thread);
       default:
         // Any other primitive is one atomic step, taken while no task holds the p2m lock across a step.
         return !this.scheduler.anyLockHeld(s) && super.precondition(s, op);
@@ -95,24 +95,20 @@ export class ConcurrentXenModel extends XenPrimitivesModel {
 
   override apply(s: ConcurrentXenState, op: Operation, faults: FaultPlan): Result {
     this.scheduler.begin(s);
-    const a = op.args;
-    const thread = a['thread'] as number;
-    switch (op.op) {
+    const o = typedOp(xenTaskSignatures, op);
+    switch (o?.op) {
       case 'startRevoke': {
-        const page = pageArg(a, 'page');
-        const frontend = domArg(a, 'frontend');
-        const call: Operation = { op: 'revoke', args: { page: a['page'] as number, frontend: a['frontend'] as number } };
-        return this.scheduler.start(s, thread, call, (task) => this.revokeTask(s, task, page, frontend));
+        const { thread, page, frontend } = o.args;
+        const call = makeOp(xenSignatures, 'revoke', { page, frontend });
+        return this.scheduler.start(s, thread, call, (task) => this.revokeTask(s, task, pageNamed(page), domainNamed(frontend)));
       }
       case 'startAccess': {
-        const page = pageArg(a, 'page');
-        const domain = domArg(a, 'domain');
-        const write = a['write'] as boolean;
-        const call: Operation = { op: 'access', args: { page: a['page'] as number, domain: a['domain'] as number, write } };
-        return this.scheduler.start(s, thread, call, (task) => this.accessTask(s, task, page, domain, write));
+        const { thread, page, domain, write } = o.args;
+        const call = makeOp(xenSignatures, 'access', { page, domain, write });
+        return this.scheduler.start(s, thread, call, (task) => this.accessTask(s, task, pageNamed(page), domainNamed(domain), write));
       }
       case 'step':
-        return this.scheduler.step(s, thread);
+        return this.scheduler.step(s, o.args.thread);
       default: {
         const walked = this.translations(s);
         const result = super.apply(s, op, faults);
@@ -195,16 +191,18 @@ export const xenConcurrencyInvariants: readonly Invariant<ConcurrentXenState>[] 
     source: `${SOURCE} § primitive 2, Revoke: once revoked, no operation in the frontend can access the pages; the backend can safely reuse them`,
     check: ({ before, after }) => {
       const done = after.tasks?.last?.returned;
-      if (done === undefined || done.call.op !== 'access' || !done.result.ok) return undefined;
+      const access = done === undefined ? undefined : argsOf(xenSignatures, done.call, 'access');
+      if (done === undefined || access === undefined || !done.result.ok) return undefined;
       if (String(done.result.value).startsWith('ioreq-fault')) return undefined;
-      const page = pageArg(done.call.args, 'page');
-      const domain = domArg(done.call.args, 'domain');
+      const page = pageNamed(access.page);
+      const domain = domainNamed(access.domain);
       if (reachers(before, page).has(domain)) return undefined;
-      const revoking = (before.tasks?.running ?? []).some(
-        (t) => t.call.op === 'revoke' && pageArg(t.call.args, 'page') === page && ((t.locals['lost'] as DomId[] | undefined) ?? []).includes(domain),
-      );
+      const revoking = (before.tasks?.running ?? []).some((t) => {
+        const revoke = argsOf(xenSignatures, t.call, 'revoke');
+        return revoke !== undefined && pageNamed(revoke.page) === page && ((t.locals['lost'] as DomId[] | undefined) ?? []).includes(domain);
+      });
       if (revoking) return undefined;
-      const verb = done.call.args['write'] === true ? 'wrote' : 'read';
+      const verb = access.write ? 'wrote' : 'read';
       return `${dm(domain)} ${verb} ${pg(page)} through a TLB entry after the page was taken from it and no Revoke of it is still running: the backend may already reuse the memory`;
     },
   },
@@ -213,10 +211,12 @@ export const xenConcurrencyInvariants: readonly Invariant<ConcurrentXenState>[] 
     name: 'revokeNeverBlocks',
     source: `${SOURCE} § primitive 2: Revoke happens from an MMU notifier callback, which may not block, fail or involve userspace`,
     check: ({ after }) => {
-      const waiting = (after.tasks?.running ?? []).find((t) => t.call.op === 'revoke' && t.waitsFor !== undefined);
-      return waiting === undefined
-        ? undefined
-        : `revoke(${pg(pageArg(waiting.call.args, 'page'))} from ${dm(domArg(waiting.call.args, 'frontend'))}) on T${waiting.thread} waits for ${waiting.waitsFor}: an MMU notifier may not block`;
+      for (const t of after.tasks?.running ?? []) {
+        const revoke = argsOf(xenSignatures, t.call, 'revoke');
+        if (revoke !== undefined && t.waitsFor !== undefined)
+          return `revoke(${pg(pageNamed(revoke.page))} from ${dm(domainNamed(revoke.frontend))}) on T${t.thread} waits for ${t.waitsFor}: an MMU notifier may not block`;
+      }
+      return undefined;
     },
   },
   linearizability<ConcurrentXenState>(

@@ -11,10 +11,11 @@
 //   "reply"     Roger's reply: revocation removes the page from the p2m, faults become IOREQ_TYPE_FAULT for the
 //               IOREQ server, MMIO has no page_info and no reference counting, stolen pages and their owner.
 
+import { argsOf, typedOp, type OpOf } from '../common/schema.js';
 import type { Invariant, Step } from '../common/spec.js';
 import { callText } from '../common/tasks.js';
 import type { Operation } from '../common/values.js';
-import { accessedValue, domArg, faultValue, pageArg } from './operations.js';
+import { accessedValue, domainNamed, faultValue, pageNamed, xenSignatures } from './operations.js';
 import {
   BACKEND,
   PAGE_LAYOUT,
@@ -88,9 +89,7 @@ function routeOf(s: XenState, page: PageId, dom: DomId) {
   return s.faultRoutes.find((r) => r.page === page && r.domain === dom);
 }
 
-function args(op: Operation): { page: PageId; a: (name: string) => DomId } {
-  return { page: pageArg(op.args, 'page'), a: (name) => domArg(op.args, name) };
-}
+type XenOp = OpOf<typeof xenSignatures>;
 
 /** Why Steal must be refused, with the code the model documents for it, judged from the state before. */
 export function stealRefusal(s: XenState, page: PageId, from: DomId): { reason: string; error: string } | undefined {
@@ -117,24 +116,30 @@ export function stealRefusal(s: XenState, page: PageId, from: DomId): { reason: 
  * decision 1 and the table of operations), judged from the state before; undefined when nothing forbids it.
  */
 export function expectedRefusal(s: XenState, op: Operation): { reason: string; error: string } | undefined {
-  const page = pageArg(op.args, 'page');
-  const a = (name: string) => domArg(op.args, name);
+  const o = typedOp(xenSignatures, op);
+  if (o === undefined || !('page' in o.args)) return undefined;
+  const page = pageNamed(o.args.page);
   const p = s.pages[page] as XenState['pages'][number];
   const ownRam = (d: DomId) => p.owner === d && p.kind === 'ram';
-  switch (op.op) {
-    case 'map':
-      if (a('into') === BACKEND) return { reason: 'the backend cannot map a page into itself', error: '-EINVAL' };
+  switch (o.op) {
+    case 'map': {
+      const into = domainNamed(o.args.into);
+      if (into === BACKEND) return { reason: 'the backend cannot map a page into itself', error: '-EINVAL' };
       if (p.owner !== BACKEND) return { reason: `the backend does not own ${pg(page)}`, error: '-EPERM' };
-      if (hasMapping(s, page, a('into'))) return { reason: `${dm(a('into'))} already holds ${pg(page)}`, error: '-EEXIST' };
+      if (hasMapping(s, page, into)) return { reason: `${dm(into)} already holds ${pg(page)}`, error: '-EEXIST' };
       return undefined;
-    case 'remap':
-      if (a('from') === BACKEND || a('into') === BACKEND) return { reason: 'the backend takes part in a re-map', error: '-EINVAL' };
-      if (a('into') === a('from')) return { reason: 'a re-map into the re-mapping domain itself', error: '-EINVAL' };
-      if (!hasMapping(s, page, a('from'))) return { reason: `${dm(a('from'))} holds no mapping of ${pg(page)}`, error: '-EPERM' };
-      if (hasMapping(s, page, a('into'))) return { reason: `${dm(a('into'))} already holds ${pg(page)}`, error: '-EEXIST' };
+    }
+    case 'remap': {
+      const from = domainNamed(o.args.from);
+      const into = domainNamed(o.args.into);
+      if (from === BACKEND || into === BACKEND) return { reason: 'the backend takes part in a re-map', error: '-EINVAL' };
+      if (into === from) return { reason: 'a re-map into the re-mapping domain itself', error: '-EINVAL' };
+      if (!hasMapping(s, page, from)) return { reason: `${dm(from)} holds no mapping of ${pg(page)}`, error: '-EPERM' };
+      if (hasMapping(s, page, into)) return { reason: `${dm(into)} already holds ${pg(page)}`, error: '-EEXIST' };
       return undefined;
+    }
     case 'return': {
-      const to = a('to');
+      const to = domainNamed(o.args.to);
       if (to === BACKEND) return { reason: 'a Return to the backend itself', error: '-EINVAL' };
       if (p.owner !== BACKEND) return { reason: `the backend does not own ${pg(page)}`, error: '-EPERM' };
       if (p.kind !== 'ram') return { reason: `${pg(page)} is BAR memory`, error: '-EINVAL' };
@@ -144,17 +149,23 @@ export function expectedRefusal(s: XenState, op: Operation): { reason: string; e
       if (held) return { reason: `${pg(page)} is granted, in a hypercall or foreign-mapped`, error: '-EBUSY' };
       return undefined;
     }
-    case 'grant':
-      if (a('granter') === a('grantee')) return { reason: 'a grant to oneself', error: '-EINVAL' };
-      if (!ownRam(a('granter'))) return { reason: `${pg(page)} is not ${dm(a('granter'))}'s own RAM`, error: '-EFAULT' };
+    case 'grant': {
+      const granter = domainNamed(o.args.granter);
+      if (granter === domainNamed(o.args.grantee)) return { reason: 'a grant to oneself', error: '-EINVAL' };
+      if (!ownRam(granter)) return { reason: `${pg(page)} is not ${dm(granter)}'s own RAM`, error: '-EFAULT' };
       return undefined;
-    case 'foreignMap':
-      if (a('by') !== BACKEND) return { reason: `${dm(a('by'))} is not the backend`, error: '-EPERM' };
+    }
+    case 'foreignMap': {
+      const by = domainNamed(o.args.by);
+      if (by !== BACKEND) return { reason: `${dm(by)} is not the backend`, error: '-EPERM' };
       if (p.owner === BACKEND) return { reason: `${pg(page)} is the backend's own page`, error: '-EINVAL' };
       if (p.kind !== 'ram') return { reason: `${pg(page)} is not RAM`, error: '-EFAULT' };
       return undefined;
-    case 'beginHypercall':
-      return ownRam(a('domain')) ? undefined : { reason: `${pg(page)} is not ${dm(a('domain'))}'s own RAM`, error: '-EFAULT' };
+    }
+    case 'beginHypercall': {
+      const domain = domainNamed(o.args.domain);
+      return ownRam(domain) ? undefined : { reason: `${pg(page)} is not ${dm(domain)}'s own RAM`, error: '-EFAULT' };
+    }
     default:
       return undefined;
   }
@@ -165,13 +176,13 @@ const JUDGED_REFUSALS = new Set(['map', 'remap', 'return', 'grant', 'foreignMap'
 
 /** The tables of holds on a page, each entry begun by one operation and ended, by its slot, by another. */
 type HoldTable = 'grants' | 'foreignMappings' | 'hypercalls';
-const HOLDS: { readonly [op: string]: { table: HoldTable; ends: boolean } } = {
-  grant: { table: 'grants', ends: false },
-  ungrant: { table: 'grants', ends: true },
-  foreignMap: { table: 'foreignMappings', ends: false },
-  foreignUnmap: { table: 'foreignMappings', ends: true },
-  beginHypercall: { table: 'hypercalls', ends: false },
-  endHypercall: { table: 'hypercalls', ends: true },
+const HOLDS: { readonly [op: string]: HoldTable } = {
+  grant: 'grants',
+  ungrant: 'grants',
+  foreignMap: 'foreignMappings',
+  foreignUnmap: 'foreignMappings',
+  beginHypercall: 'hypercalls',
+  endHypercall: 'hypercalls',
 };
 
 type Hold = Grant | ForeignMapping | HypercallUse;
@@ -182,10 +193,22 @@ function holdText(h: Hold): string {
 }
 
 /** The entry a successful grant, foreign map or hypercall start adds, from its arguments. */
-function requestedHold(op: Operation): Hold {
-  const page = pageArg(op.args, 'page');
-  if (op.op === 'grant') return { page, granter: domArg(op.args, 'granter'), grantee: domArg(op.args, 'grantee') };
-  return op.op === 'foreignMap' ? { page, by: domArg(op.args, 'by') } : { page, domain: domArg(op.args, 'domain') };
+function requestedHold(o: XenOp): Hold | undefined {
+  switch (o.op) {
+    case 'grant':
+      return { page: pageNamed(o.args.page), granter: domainNamed(o.args.granter), grantee: domainNamed(o.args.grantee) };
+    case 'foreignMap':
+      return { page: pageNamed(o.args.page), by: domainNamed(o.args.by) };
+    case 'beginHypercall':
+      return { page: pageNamed(o.args.page), domain: domainNamed(o.args.domain) };
+    default:
+      return undefined;
+  }
+}
+
+/** The slot an ungrant, foreign unmap or hypercall end names (the entry it ends). */
+function endedSlot(o: XenOp): number | undefined {
+  return o.op === 'ungrant' || o.op === 'foreignUnmap' || o.op === 'endHypercall' ? o.args.slot : undefined;
 }
 
 const mapKey = (m: Mapping) => `${m.page}:${m.from}:${m.into}`;
@@ -245,9 +268,9 @@ export const xenInvariants: readonly Invariant<XenState>[] = [
     name: 'revokeNeverFails',
     source: `${SOURCE} § primitive 2, Revoke: not allowed to fail; Revoke runs from an MMU notifier that cannot fail`,
     check: ({ op, result }) => {
-      if (op.op !== 'revoke' || result.ok) return undefined;
-      const { page, a } = args(op);
-      return `revoke(${pg(page)} from ${dm(a('frontend'))}) returned ${result.error}: revocation must never fail`;
+      const revoke = argsOf(xenSignatures, op, 'revoke');
+      if (revoke === undefined || result.ok) return undefined;
+      return `revoke(${pg(pageNamed(revoke.page))} from ${dm(domainNamed(revoke.frontend))}) returned ${result.error}: revocation must never fail`;
     },
   },
   {
@@ -257,9 +280,10 @@ export const xenInvariants: readonly Invariant<XenState>[] = [
     source: `${SOURCE} § primitive 2, Revoke: no operation on or in the frontend can access the pages; primitive 1: re-map only if Revoke is transitive`,
     check: (step) => {
       const { op, before, after, result } = step;
-      if (op.op === 'revoke') {
-        const { page, a } = args(op);
-        const frontend = a('frontend');
+      const revoke = argsOf(xenSignatures, op, 'revoke');
+      if (revoke !== undefined) {
+        const page = pageNamed(revoke.page);
+        const frontend = domainNamed(revoke.frontend);
         for (const d of revokedSubtree(before, page, frontend)) {
           if (hasMapping(after, page, d))
             return d === frontend
@@ -268,9 +292,10 @@ export const xenInvariants: readonly Invariant<XenState>[] = [
         }
         return undefined;
       }
-      if (op.op === 'access' && result.ok && !String(result.value).startsWith('ioreq-fault')) {
-        const { page, a } = args(op);
-        const d = a('domain');
+      const access = argsOf(xenSignatures, op, 'access');
+      if (access !== undefined && result.ok && !String(result.value).startsWith('ioreq-fault')) {
+        const page = pageNamed(access.page);
+        const d = domainNamed(access.domain);
         const revoked = routeOf(before, page, d) !== undefined || hasMapping(before, page, d);
         if (revoked && !reachers(before, page).has(d))
           return `${dm(d)} ${String(result.value)} ${pg(page)} after its access was revoked`;
@@ -284,11 +309,13 @@ export const xenInvariants: readonly Invariant<XenState>[] = [
     source: `${SOURCE} § primitive 2, Revoke: later frontend accesses fault to the backend; reply: IOREQ_TYPE_FAULT for the IOREQ server`,
     check: (step) => {
       const { op, before, after, result } = step;
-      if (op.op === 'revoke') {
-        const { page, a } = args(op);
-        for (const d of revokedSubtree(before, page, a('frontend'))) {
+      const revoke = argsOf(xenSignatures, op, 'revoke');
+      if (revoke !== undefined) {
+        const page = pageNamed(revoke.page);
+        const frontend = domainNamed(revoke.frontend);
+        for (const d of revokedSubtree(before, page, frontend)) {
           const r = routeOf(after, page, d);
-          if (r === undefined) return `after revoke(${pg(page)} from ${dm(a('frontend'))}), an access by ${dm(d)} would not fault to the backend`;
+          if (r === undefined) return `after revoke(${pg(page)} from ${dm(frontend)}), an access by ${dm(d)} would not fault to the backend`;
           if (r.server !== BACKEND) return `after revoke, faults of ${dm(d)} on ${pg(page)} go to ${dm(r.server)}, not to the backend`;
         }
       }
@@ -296,9 +323,10 @@ export const xenInvariants: readonly Invariant<XenState>[] = [
         if (r.server !== BACKEND) return `faults of ${dm(r.domain)} on ${pg(r.page)} are delivered to ${dm(r.server)}, not to the backend`;
         if (hasMapping(after, r.page, r.domain)) return `${dm(r.domain)} has ${pg(r.page)} both mapped and revoked`;
       }
-      if (op.op === 'access') {
-        const { page, a } = args(op);
-        const d = a('domain');
+      const access = argsOf(xenSignatures, op, 'access');
+      if (access !== undefined) {
+        const page = pageNamed(access.page);
+        const d = domainNamed(access.domain);
         if (routeOf(before, page, d) !== undefined && !reachers(before, page).has(d)) {
           if (outcome(step) !== faultValue(BACKEND)) return `${dm(d)} accessed revoked ${pg(page)}: got ${outcome(step)}, not a fault delivered to the backend`;
           const got = (after.domains[BACKEND]?.ioreqFaults ?? 0) - (before.domains[BACKEND]?.ioreqFaults ?? 0);
@@ -316,9 +344,10 @@ export const xenInvariants: readonly Invariant<XenState>[] = [
     name: 'mappedBufferNotUsableInHypercallsOrGrants',
     source: `${SOURCE} § primitive 1, Map: buffers not usable in hypercalls or grants; such hypercalls fail as if the pages were absent`,
     check: ({ op, before, after, result }) => {
-      if (op.op === 'beginHypercall' || (op.op === 'grant' && domArg(op.args, 'granter') !== domArg(op.args, 'grantee'))) {
-        const { page, a } = args(op);
-        const d = op.op === 'grant' ? a('granter') : a('domain');
+      const o = typedOp(xenSignatures, op);
+      if (o?.op === 'beginHypercall' || (o?.op === 'grant' && domainNamed(o.args.granter) !== domainNamed(o.args.grantee))) {
+        const page = pageNamed(o.args.page);
+        const d = domainNamed(o.op === 'grant' ? o.args.granter : o.args.domain);
         if (ownerOf(before, page) !== d) {
           const how = hasMapping(before, page, d) ? 'a buffer mapped into it' : 'a page it does not have';
           if (result.ok) return `${dm(d)} used ${pg(page)}, ${how}, in a ${op.op === 'grant' ? 'grant' : 'hypercall'}`;
@@ -338,9 +367,10 @@ export const xenInvariants: readonly Invariant<XenState>[] = [
     name: 'stealRefusedWhenUnsafe',
     source: `${SOURCE} § primitive 3, Steal: the list of cases in which Steal fails`,
     check: ({ op, before, result, faults }) => {
-      if (op.op !== 'steal') return undefined;
-      const { page, a } = args(op);
-      const from = a('from');
+      const steal = argsOf(xenSignatures, op, 'steal');
+      if (steal === undefined) return undefined;
+      const page = pageNamed(steal.page);
+      const from = domainNamed(steal.from);
       const refusal = stealRefusal(before, page, from);
       if (refusal !== undefined) {
         if (result.ok) return `steal(${pg(page)} from ${dm(from)}) succeeded although ${refusal.reason}`;
@@ -361,9 +391,10 @@ export const xenInvariants: readonly Invariant<XenState>[] = [
       const sum = after.domains.reduce((n, d) => n + d.quota, 0);
       if (sum !== TOTAL_QUOTA) return `the quotas add up to ${sum}, not ${TOTAL_QUOTA}`;
       const expected = before.domains.map((d) => d.quota);
-      if (result.ok && (op.op === 'steal' || op.op === 'return')) {
-        const other = op.op === 'steal' ? domArg(op.args, 'from') : domArg(op.args, 'to');
-        const delta = op.op === 'steal' ? 1 : -1;
+      const o = typedOp(xenSignatures, op);
+      if (result.ok && (o?.op === 'steal' || o?.op === 'return')) {
+        const other = domainNamed(o.op === 'steal' ? o.args.from : o.args.to);
+        const delta = o.op === 'steal' ? 1 : -1;
         expected[BACKEND] = (expected[BACKEND] ?? 0) + delta;
         expected[other] = (expected[other] ?? 0) - delta;
       }
@@ -380,10 +411,11 @@ export const xenInvariants: readonly Invariant<XenState>[] = [
     name: 'returnEndsBackendRights',
     source: `${SOURCE} § primitive 4, Return: the backend is no longer able to use Revoke or Map`,
     check: ({ op, before, after, result }) => {
-      if (!['return', 'map', 'remap', 'revoke'].includes(op.op)) return undefined;
-      const { page, a } = args(op);
-      if (op.op === 'return' && result.ok) {
-        const to = a('to');
+      const o = typedOp(xenSignatures, op);
+      if (o?.op !== 'return' && o?.op !== 'map' && o?.op !== 'remap' && o?.op !== 'revoke') return undefined;
+      const page = pageNamed(o.args.page);
+      if (o.op === 'return' && result.ok) {
+        const to = domainNamed(o.args.to);
         if (ownerOf(after, page) !== to) return `after return(${pg(page)} to ${dm(to)}) the page is owned by ${dm(ownerOf(after, page))}`;
         const m = after.mappings.find((x) => x.page === page);
         if (m !== undefined) return `after return(${pg(page)} to ${dm(to)}) the backend still has it mapped into ${dm(m.into)} (it could still revoke it)`;
@@ -391,7 +423,7 @@ export const xenInvariants: readonly Invariant<XenState>[] = [
         if (r !== undefined) return `after return(${pg(page)}) faults of ${dm(r.domain)} on it still go to ${dm(r.server)}`;
       }
       if (ownerOf(before, page) === BACKEND) return undefined;
-      if ((op.op === 'map' && a('into') !== BACKEND) || op.op === 'remap') {
+      if ((o.op === 'map' && domainNamed(o.args.into) !== BACKEND) || o.op === 'remap') {
         if (result.ok) return `${op.op} of ${pg(page)} succeeded although the backend does not own it (owner ${dm(ownerOf(before, page))})`;
         if (op.op === 'map' && result.error !== '-EPERM') return `map of ${pg(page)}, which the backend does not own, failed with ${result.error}, not -EPERM`;
       }
@@ -427,10 +459,11 @@ export const xenInvariants: readonly Invariant<XenState>[] = [
     source: `${SOURCE} § primitive 1, Map (the frontend accesses the buffer); primitive 2, Revoke (later accesses fault)`,
     check: (step) => {
       const { op, before, after } = step;
-      if (op.op !== 'access') return undefined;
-      const { page, a } = args(op);
-      const d = a('domain');
-      const want = expectedAccess(before, page, d, op.args['write'] as boolean);
+      const access = argsOf(xenSignatures, op, 'access');
+      if (access === undefined) return undefined;
+      const page = pageNamed(access.page);
+      const d = domainNamed(access.domain);
+      const want = expectedAccess(before, page, d, access.write);
       if (outcome(step) !== want) return `access of ${pg(page)} by ${dm(d)} gave ${outcome(step)}; the page tables say ${want}`;
       const strip = (s: XenState) => JSON.stringify({ ...s, domains: s.domains.map((x) => ({ ...x, ioreqFaults: 0 })) });
       if (strip(before) !== strip(after)) return `an access by ${dm(d)} changed the page tables`;
@@ -514,9 +547,10 @@ export const xenInvariants: readonly Invariant<XenState>[] = [
     name: 'stolenPageIsAsIfMapped',
     source: `${SOURCE} § primitive 3, Steal: after success the pages are in the same state as if provided via Map`,
     check: ({ op, after, result }) => {
-      if (op.op !== 'steal' || !result.ok) return undefined;
-      const { page, a } = args(op);
-      const from = a('from');
+      const steal = argsOf(xenSignatures, op, 'steal');
+      if (steal === undefined || !result.ok) return undefined;
+      const page = pageNamed(steal.page);
+      const from = domainNamed(steal.from);
       if (ownerOf(after, page) !== BACKEND) return `after steal(${pg(page)} from ${dm(from)}) the page is owned by ${dm(ownerOf(after, page))}`;
       const m = after.mappings.filter((x) => x.page === page);
       if (m.length !== 1 || m[0]?.into !== from || m[0]?.from !== BACKEND)
@@ -533,20 +567,22 @@ export const xenInvariants: readonly Invariant<XenState>[] = [
     name: 'holdsBeginAndEndOneAtATime',
     source: `${SOURCE} § primitive 3, Steal fails if the pages are in a hypercall, granted or foreign mapped (each hold counts until it ends); primitive 4, Return`,
     check: ({ op, before, after, result }) => {
-      const hold = HOLDS[op.op];
-      if (hold === undefined || !result.ok) return undefined;
-      const was = before[hold.table] as readonly Hold[];
+      const o = typedOp(xenSignatures, op);
+      const table = HOLDS[op.op];
+      if (o === undefined || table === undefined || !result.ok) return undefined;
+      const was = before[table] as readonly Hold[];
       const want = snapshotXen(before);
       let what: string;
-      if (hold.ends) {
-        const i = (op.args['slot'] as number) % was.length;
-        what = `${op.op}(slot ${op.args['slot'] as number}) should end ${holdText(was[i] as Hold)} alone`;
-        (want[hold.table] as Hold[]).splice(i, 1);
-      } else {
-        const entry = requestedHold(op);
+      const slot = endedSlot(o);
+      const entry = requestedHold(o);
+      if (slot !== undefined) {
+        const i = slot % was.length;
+        what = `${op.op}(slot ${slot}) should end ${holdText(was[i] as Hold)} alone`;
+        (want[table] as Hold[]).splice(i, 1);
+      } else if (entry !== undefined) {
         what = `${op.op} should add ${holdText(entry)} alone`;
-        (want[hold.table] as Hold[]).push(entry);
-      }
+        (want[table] as Hold[]).push(entry);
+      } else return undefined;
       const diff = firstDifference(want, after);
       return diff === undefined ? undefined : `${what}: ${diff}`;
     },
@@ -558,9 +594,10 @@ export const xenInvariants: readonly Invariant<XenState>[] = [
     name: 'mapInstallsExactlyTheRequestedEntry',
     source: `${SOURCE} § primitive 1, Map: the backend provides a buffer to the frontend, which may re-map it onward provided that Revoke is transitive`,
     check: ({ op, before, after, result }) => {
-      if ((op.op !== 'map' && op.op !== 'remap') || !result.ok) return undefined;
-      const { page, a } = args(op);
-      const entry: Mapping = { page, into: a('into'), from: op.op === 'map' ? BACKEND : a('from') };
+      const o = typedOp(xenSignatures, op);
+      if ((o?.op !== 'map' && o?.op !== 'remap') || !result.ok) return undefined;
+      const page = pageNamed(o.args.page);
+      const entry: Mapping = { page, into: domainNamed(o.args.into), from: o.op === 'map' ? BACKEND : domainNamed(o.args.from) };
       const want = snapshotXen(before);
       want.mappings.push(entry);
       want.faultRoutes = want.faultRoutes.filter((r) => !(r.page === page && r.domain === entry.into));
@@ -575,14 +612,16 @@ export const xenInvariants: readonly Invariant<XenState>[] = [
     name: 'revokeTakesOnlyTheFrontendsChain',
     source: `${SOURCE} § primitive 2, Revoke: revokes the frontend's access to the pages (and, by the re-map exception, what it passed on)`,
     check: ({ op, before, after, result }) => {
-      if (op.op !== 'revoke' || !result.ok) return undefined;
-      const { page, a } = args(op);
-      const lost = revokedSubtree(before, page, a('frontend'));
+      const revoke = argsOf(xenSignatures, op, 'revoke');
+      if (revoke === undefined || !result.ok) return undefined;
+      const page = pageNamed(revoke.page);
+      const frontend = domainNamed(revoke.frontend);
+      const lost = revokedSubtree(before, page, frontend);
       const want = snapshotXen(before);
       want.mappings = want.mappings.filter((m) => !(m.page === page && lost.includes(m.into)));
       want.faultRoutes = want.faultRoutes.filter((r) => !(r.page === page && lost.includes(r.domain)));
       for (const d of lost) want.faultRoutes.push({ page, domain: d, server: BACKEND });
-      const what = `revoke(${pg(page)} from ${dm(a('frontend'))})`;
+      const what = `revoke(${pg(page)} from ${dm(frontend)})`;
       const diff = firstDifference(want, after);
       if (diff !== undefined) return `${what} should take ${lost.length === 0 ? 'nothing' : lost.map(dm).join(', ')}: ${diff}`;
       if (result.value !== lost.length) return `${what} took ${lost.length} mappings but returned ${String(result.value)}`;
@@ -596,15 +635,17 @@ export const xenInvariants: readonly Invariant<XenState>[] = [
     name: 'stealAndReturnMoveExactlyOnePage',
     source: `${SOURCE} § primitive 3, Steal (the page becomes the backend's, as if provided via Map); primitive 4, Return (the page becomes the frontend's)`,
     check: ({ op, before, after, result }) => {
-      if ((op.op !== 'steal' && op.op !== 'return') || !result.ok) return undefined;
-      const { page, a } = args(op);
+      const o = typedOp(xenSignatures, op);
+      if ((o?.op !== 'steal' && o?.op !== 'return') || !result.ok) return undefined;
+      const page = pageNamed(o.args.page);
       const want = snapshotXen(before);
-      if (op.op === 'steal') {
-        moved(want, page, a('from'), BACKEND);
-        want.mappings.push({ page, into: a('from'), from: BACKEND });
-        want.faultRoutes = want.faultRoutes.filter((r) => !(r.page === page && r.domain === a('from')));
+      if (o.op === 'steal') {
+        const from = domainNamed(o.args.from);
+        moved(want, page, from, BACKEND);
+        want.mappings.push({ page, into: from, from: BACKEND });
+        want.faultRoutes = want.faultRoutes.filter((r) => !(r.page === page && r.domain === from));
       } else {
-        moved(want, page, BACKEND, a('to'));
+        moved(want, page, BACKEND, domainNamed(o.args.to));
         want.mappings = want.mappings.filter((m) => m.page !== page);
         want.faultRoutes = want.faultRoutes.filter((r) => r.page !== page);
       }

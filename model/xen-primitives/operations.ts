@@ -21,9 +21,9 @@
 
 import type { FaultPlan } from '../common/faults.js';
 import { fail, ok, type Result } from '../common/result.js';
-import { bool, faultList, int, type Signature } from '../common/schema.js';
+import { bool, faultList, int, typedOp, type Signatures } from '../common/schema.js';
 import type { Model } from '../common/spec.js';
-import type { Args, Operation } from '../common/values.js';
+import type { Operation } from '../common/values.js';
 import {
   BACKEND,
   initialXenState,
@@ -39,7 +39,7 @@ import {
 
 const index = () => int(0, 63);
 
-export const xenSignatures: { readonly [op: string]: Signature } = {
+export const xenSignatures = {
   /** The backend maps one of its pages (RAM or BAR) into frontend `into`. */
   map: { page: index(), into: index(), faults: faultList() },
   /** Domain `from`, which holds a mapping of the page, maps it onward into `into`. */
@@ -64,10 +64,11 @@ export const xenSignatures: { readonly [op: string]: Signature } = {
   endHypercall: { slot: index() },
   /** A CPU read or write of the page by `domain`. */
   access: { page: index(), domain: index(), write: bool() },
-};
+} satisfies Signatures;
 
-export const pageArg = (a: Args, name: string): PageId => (a[name] as number) % NUM_PAGES;
-export const domArg = (a: Args, name: string): DomId => (a[name] as number) % NUM_DOMAINS;
+/** A page or domain argument is taken modulo their number, so that every value a generator draws names one. */
+export const pageNamed = (index: number): PageId => index % NUM_PAGES;
+export const domainNamed = (index: number): DomId => index % NUM_DOMAINS;
 
 /** The outcome of a successful access: the access went through, or it faulted to an IOREQ server. */
 export const accessedValue = (write: boolean): string => (write ? 'written' : 'read');
@@ -92,34 +93,33 @@ export class XenPrimitivesModel implements Model<XenState> {
   }
 
   apply(s: XenState, op: Operation, faults: FaultPlan): Result {
-    const a = op.args;
-    switch (op.op) {
+    const o = typedOp(xenSignatures, op);
+    if (o === undefined) return fail('UNKNOWN_OPERATION');
+    switch (o.op) {
       case 'map':
-        return this.map(s, pageArg(a, 'page'), domArg(a, 'into'), faults);
+        return this.map(s, pageNamed(o.args.page), domainNamed(o.args.into), faults);
       case 'remap':
-        return this.remap(s, pageArg(a, 'page'), domArg(a, 'from'), domArg(a, 'into'), faults);
+        return this.remap(s, pageNamed(o.args.page), domainNamed(o.args.from), domainNamed(o.args.into), faults);
       case 'revoke':
-        return this.revoke(s, pageArg(a, 'page'), domArg(a, 'frontend'));
+        return this.revoke(s, pageNamed(o.args.page), domainNamed(o.args.frontend));
       case 'steal':
-        return this.steal(s, pageArg(a, 'page'), domArg(a, 'from'), faults);
+        return this.steal(s, pageNamed(o.args.page), domainNamed(o.args.from), faults);
       case 'return':
-        return this.returnPage(s, pageArg(a, 'page'), domArg(a, 'to'));
+        return this.returnPage(s, pageNamed(o.args.page), domainNamed(o.args.to));
       case 'grant':
-        return this.grant(s, pageArg(a, 'page'), domArg(a, 'granter'), domArg(a, 'grantee'));
+        return this.grant(s, pageNamed(o.args.page), domainNamed(o.args.granter), domainNamed(o.args.grantee));
       case 'ungrant':
-        return this.ungrant(s, a['slot'] as number);
+        return this.ungrant(s, o.args.slot);
       case 'foreignMap':
-        return this.foreignMap(s, pageArg(a, 'page'), domArg(a, 'by'));
+        return this.foreignMap(s, pageNamed(o.args.page), domainNamed(o.args.by));
       case 'foreignUnmap':
-        return this.foreignUnmap(s, a['slot'] as number);
+        return this.foreignUnmap(s, o.args.slot);
       case 'beginHypercall':
-        return this.beginHypercall(s, pageArg(a, 'page'), domArg(a, 'domain'));
+        return this.beginHypercall(s, pageNamed(o.args.page), domainNamed(o.args.domain));
       case 'endHypercall':
-        return this.endHypercall(s, a['slot'] as number);
+        return this.endHypercall(s, o.args.slot);
       case 'access':
-        return this.access(s, pageArg(a, 'page'), domArg(a, 'domain'), a['write'] as boolean);
-      default:
-        return fail('UNKNOWN_OPERATION');
+        return this.access(s, pageNamed(o.args.page), domainNamed(o.args.domain), o.args.write);
     }
   }
 

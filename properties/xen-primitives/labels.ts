@@ -5,7 +5,8 @@
 
 import type { Step } from '../../model/common/spec.js';
 import type { XenState } from '../../model/xen-primitives/index.js';
-import { domArg, pageArg } from '../../model/xen-primitives/operations.js';
+import { argsOf, typedOp } from '../../model/common/schema.js';
+import { domainNamed, pageNamed, xenSignatures } from '../../model/xen-primitives/operations.js';
 import type { CaseLabel } from '../harness/suite.js';
 
 export const xenLabels: readonly CaseLabel<XenState>[] = [
@@ -14,8 +15,9 @@ export const xenLabels: readonly CaseLabel<XenState>[] = [
     description: 'Revoke takes a page away from a frontend while a hypercall is using that page',
     minShare: 0.2,
     test: ({ op, before, result }: Step<XenState>) => {
-      if (op.op !== 'revoke' || !result.ok || result.value === 0) return false;
-      const page = pageArg(op.args, 'page');
+      const revoke = argsOf(xenSignatures, op, 'revoke');
+      if (revoke === undefined || !result.ok || result.value === 0) return false;
+      const page = pageNamed(revoke.page);
       return before.hypercalls.some((h) => h.page === page);
     },
   },
@@ -24,9 +26,10 @@ export const xenLabels: readonly CaseLabel<XenState>[] = [
     description: 'a domain touches a page revoked from it (the access must fault to the backend)',
     minShare: 0.06,
     test: ({ op, before }: Step<XenState>) => {
-      if (op.op !== 'access') return false;
-      const page = pageArg(op.args, 'page');
-      const domain = domArg(op.args, 'domain');
+      const access = argsOf(xenSignatures, op, 'access');
+      if (access === undefined) return false;
+      const page = pageNamed(access.page);
+      const domain = domainNamed(access.domain);
       return before.faultRoutes.some((r) => r.page === page && r.domain === domain);
     },
   },
@@ -42,9 +45,10 @@ export const xenLabels: readonly CaseLabel<XenState>[] = [
     minShare: 0.3,
     test: ({ op, before, result }: Step<XenState>) => {
       if (!result.ok) return false;
-      const table = op.op === 'ungrant' ? before.grants : op.op === 'foreignUnmap' ? before.foreignMappings : op.op === 'endHypercall' ? before.hypercalls : undefined;
-      if (table === undefined || table.length === 0) return false;
-      const page = table[(op.args['slot'] as number) % table.length]?.page;
+      const o = typedOp(xenSignatures, op);
+      const table = o?.op === 'ungrant' ? before.grants : o?.op === 'foreignUnmap' ? before.foreignMappings : o?.op === 'endHypercall' ? before.hypercalls : undefined;
+      if (o === undefined || !('slot' in o.args) || table === undefined || table.length === 0) return false;
+      const page = table[o.args.slot % table.length]?.page;
       return table.filter((h) => h.page === page).length >= 2;
     },
   },
