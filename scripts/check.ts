@@ -17,9 +17,10 @@ import type { Coverage } from '../properties/harness/interpreter.js';
 import { execute } from '../properties/harness/interpreter.js';
 import { labelJson, labelReport } from '../properties/harness/labels.js';
 import { suites } from '../properties/harness/registry.js';
-import { DEFAULT_BATCH, DEFAULT_POLISH, type Failure, planOf, plannedRuns, search, selectInvariants, type SearchOutcome, type Shard } from '../properties/harness/search.js';
-import { save, serialize, type Counterexample, FORMAT } from '../properties/harness/store.js';
-import type { AnySuite, PropertyDef } from '../properties/harness/suite.js';
+import { replayCommand } from '../properties/harness/replay-command.js';
+import { DEFAULT_BATCH, DEFAULT_POLISH, type Failure, planOf, plannedRuns, search, type SearchOutcome, type Shard } from '../properties/harness/search.js';
+import { counterexampleOf, save, serialize } from '../properties/harness/store.js';
+import { type AnySuite, type PropertyDef, selectInvariants } from '../properties/harness/suite.js';
 import { defaultVersion, hasVersion, modelTarget, mutantTarget, mutantVersions, versionNames, type Target } from '../properties/harness/targets.js';
 import { formatTrace } from '../properties/harness/trace.js';
 import { checkOutDir, EXIT, main, parseInteger, parseSeed, parseWorkers, quoted, resolveProperty, resolveSuite, SEED_MAX, SEED_MIN, shellWord, usageError } from './cli.js';
@@ -240,18 +241,7 @@ await main(async () => {
   let unsaved = 0;
   /** Saves a case as soon as it is found; if that fails, prints it whole on stderr so that nothing found is lost. */
   const persist = (job: Job, f: Failure): JobResult['file'] => {
-    const ce: Counterexample = {
-      format: FORMAT,
-      subsystem: job.suite.spec.name,
-      property: job.property.name,
-      target: job.target.label,
-      specVersion: job.target.version,
-      seed: f.seed,
-      path: f.path,
-      runs: f.runs,
-      violation: f.violation,
-      operations: f.operations,
-    };
+    const ce = counterexampleOf(job.suite, job.property, job.target, f);
     try {
       return save(ce, out);
     } catch (error) {
@@ -333,7 +323,7 @@ await main(async () => {
         if (file === undefined) human('  NOT saved (see above: the case is printed whole on stderr)');
         else {
           human(`  ${file.created ? 'saved' : 'already saved'}: ${file.path}`);
-          human(`  replay: npm run replay -- ${shellWord(file.path)}${job.target.label.startsWith('mutant:') ? ` --mutant ${job.target.label.slice(7)}` : ''}`);
+          human(`  replay: ${replayCommand(file.path, job.target.label)}`);
         }
         if (outcome.cut === 'interrupted') human('  (interrupted before the polish window was searched: resuming searches it and may save a shorter case)');
       }

@@ -111,10 +111,7 @@ function makeFolders(dir: string): void {
   for (const p of missing) mkdirSync(p);
 }
 
-/** One word of a command line as a POSIX shell reads it back. */
-export function shellWord(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
+export { shellWord } from '../properties/harness/replay-command.js';
 
 /** Runs a command's main, mapping usage errors to exit 2 and anything unexpected to a report and exit 2. */
 export async function main(run: () => Promise<number>): Promise<void> {

@@ -19,7 +19,6 @@ import type { Operation } from '../model/common/values.js';
 import type { ConformanceTarget } from '../properties/harness/conformance-target.js';
 import type { Implementation } from '../properties/harness/implementation.js';
 import type { SearchOutcome } from '../properties/harness/search.js';
-import type { Counterexample } from '../properties/harness/store.js';
 import type { PropertyDef } from '../properties/harness/suite.js';
 
 /** The exit statuses of scripts/cli.ts (EXIT), here so that the main thread loads nothing of the suite. */
@@ -84,8 +83,10 @@ async function conform(args: string[], stopFlag: Int32Array): Promise<number> {
   const { implementationName, openImplementation } = await import('../properties/harness/open-implementation.js');
   const { execute } = await import('../properties/harness/interpreter.js');
   const { stderrExcerpt } = await import('../properties/harness/sanitizer-report.js');
-  const { search, selectInvariants } = await import('../properties/harness/search.js');
-  const { FORMAT, save } = await import('../properties/harness/store.js');
+  const { replayCommand } = await import('../properties/harness/replay-command.js');
+  const { search } = await import('../properties/harness/search.js');
+  const { counterexampleOf, save } = await import('../properties/harness/store.js');
+  const { selectInvariants } = await import('../properties/harness/suite.js');
   const { defaultVersion, hasVersion, versionNames } = await import('../properties/harness/targets.js');
   const { formatTrace } = await import('../properties/harness/trace.js');
   const cli = await import('./cli.js');
@@ -193,19 +194,7 @@ async function conform(args: string[], stopFlag: Int32Array): Promise<number> {
     let file: string | undefined;
     const f = outcome.failure;
     if (f !== undefined) {
-      const ce: Counterexample = {
-        format: FORMAT,
-        subsystem: suite.spec.name,
-        property: property.name,
-        target: target.label,
-        specVersion: target.version,
-        seed: f.seed,
-        path: f.path,
-        runs: f.runs,
-        violation: f.violation,
-        operations: f.operations,
-      };
-      const saved = save(ce, values.out);
+      const saved = save(counterexampleOf(suite, property, target, f), values.out);
       file = saved.path;
       const traced = execute(target.suite.spec, target.createModel(), f.operations, { trace: true, invariants: selectInvariants(target.suite, property, invariants) });
       human(`  VIOLATION of ${f.violation.invariant} after ${f.runs} runs, shrunk to ${f.operations.length} operations (${f.shrinks} shrink steps):`);
@@ -215,7 +204,7 @@ async function conform(args: string[], stopFlag: Int32Array): Promise<number> {
         human(stderrExcerpt(impl.lastFailureDetail).split('\n').map((l) => `    | ${l}`).join('\n'));
       }
       human(`  ${saved.created ? 'saved' : 'already saved'}: ${saved.path}`);
-      human(`  replay: npm run replay -- ${saved.path} --impl ${JSON.stringify(values.impl)}${invariants ? ` --invariants ${invariants.join(',')}` : ''}`);
+      human(`  replay: ${replayCommand(saved.path, target.label, invariants, values.impl)}`);
     }
     results.push({ property, outcome, ...(file !== undefined ? { file } : {}) });
   }

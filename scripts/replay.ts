@@ -12,6 +12,7 @@ import { findSuite, suites } from '../properties/harness/registry.js';
 import { replay } from '../properties/harness/replay.js';
 import { hasVersion, mutantVersions, versionNames, type Target } from '../properties/harness/targets.js';
 import { CounterexampleError, listCaseFiles, load } from '../properties/harness/store.js';
+import { MODEL_LABEL, mutantLabel, mutantOf } from '../properties/harness/target-label.js';
 import { formatTimeline } from '../properties/harness/timeline.js';
 import { formatTrace } from '../properties/harness/trace.js';
 import { EXIT, main, usageError } from './cli.js';
@@ -84,7 +85,7 @@ await main(async () => {
     implementations.set(key, { impl, target });
     return target;
   };
-  const targetLabel = values.mutant !== undefined ? `mutant:${values.mutant}` : (values.target ?? 'model');
+  const targetLabel = values.mutant !== undefined ? mutantLabel(values.mutant) : (values.target ?? MODEL_LABEL);
   let unreadable = 0;
   let reproduced = 0;
   const files = listCaseFiles(positionals);
@@ -92,7 +93,7 @@ await main(async () => {
   for (const file of files) {
     let ce;
     try {
-      ce = load(file);
+      ce = load(file, suites);
       const wanted = values['spec-version'];
       if (wanted !== undefined && wanted !== ce.specVersion) {
         const suite = findSuite(ce.subsystem);
@@ -131,7 +132,7 @@ await main(async () => {
     console.log(`   ${ce.subsystem} / ${ce.property}, found on ${ce.target} (seed ${ce.seed}, path "${ce.path}", ${ce.runs} runs), specification version ${ce.specVersion}`);
     console.log(`   saved violation: ${ce.violation.invariant} at step ${ce.violation.step}: ${ce.violation.message}`);
     console.log(`   replaying ${ce.operations.length} operations against ${outcome.target.label}:`);
-    const mutantName = outcome.target.label.startsWith('mutant:') ? outcome.target.label.slice('mutant:'.length) : undefined;
+    const mutantName = mutantOf(outcome.target.label);
     const suiteOfCase = findSuite(ce.subsystem);
     if (mutantName !== undefined && suiteOfCase !== undefined && !mutantVersions(suiteOfCase, mutantName).includes(ce.specVersion))
       console.log(`   note: ${mutantName} is checked by npm test on ${mutantVersions(suiteOfCase, mutantName).join(', ')}; this case is of ${ce.specVersion}`);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conformanceTarget } from '../harness/conformance-target.js';
 import { ProcessImplementation } from '../harness/process-adapter.js';
-import { findSuite } from '../harness/registry.js';
+import { findSuite, suites } from '../harness/registry.js';
 import { replay } from '../harness/replay.js';
 import { seedFromEnvironment } from '../harness/seed.js';
 import { FORMAT, load, save } from '../harness/store.js';
@@ -76,7 +76,7 @@ describe(`dma-pool in C (seed ${seed})`, () => {
 
     // Saved with target impl:<name>, and replayed against a fresh process of the same implementation.
     const { path } = save({ format: FORMAT, subsystem: 'dma-pool', property: 'poolLifecycle', target: buggy.target.label, specVersion: buggy.target.version, seed: f.seed, path: f.path, runs: f.runs, violation: f.violation, operations: f.operations }, out);
-    const ce = load(path);
+    const ce = load(path, suites);
     expect(ce.target).toBe('impl:dma-pool-free-twice');
     const impl = new ProcessImplementation(buggyPath);
     try {

@@ -8,8 +8,8 @@ import type { Implementation } from '../harness/implementation.js';
 import { execute, type Execution } from '../harness/interpreter.js';
 import { ProcessImplementation } from '../harness/process-adapter.js';
 import { findSuite } from '../harness/registry.js';
-import { search, selectInvariants, type SearchOutcome } from '../harness/search.js';
-import type { PropertyDef } from '../harness/suite.js';
+import { search, type SearchOutcome } from '../harness/search.js';
+import { type PropertyDef, selectInvariants } from '../harness/suite.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const EXAMPLES = join(ROOT, 'examples');

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { toJson } from '../../model/common/values.js';
+import { suites } from '../harness/registry.js';
 import { decodeObserved, decodeResult, DecodeError } from '../harness/state-codec.js';
 import { CounterexampleError, listCaseFiles, load, MAX_CASE_BYTES, parse } from '../harness/store.js';
 import { ROOT } from './helpers.js';
@@ -23,7 +24,7 @@ function refusal(change: (c: typeof saved) => unknown): string | undefined {
   const copy = JSON.parse(JSON.stringify(saved)) as typeof saved;
   const text = (change(copy) as string | undefined) ?? JSON.stringify(copy);
   try {
-    parse(text, 'case.json');
+    parse(text, 'case.json', suites);
     return undefined;
   } catch (error) {
     if (!(error instanceof CounterexampleError)) throw error;
@@ -79,7 +80,7 @@ describe('replay reads regular files only, of bounded size (item 9)', () => {
   const at = (name: string) => join(scratch, name);
   const reason = (file: string): string => {
     try {
-      load(file);
+      load(file, suites);
       return 'accepted';
     } catch (error) {
       if (!(error instanceof CounterexampleError)) throw error;

@@ -10,7 +10,7 @@ import { createImplementation } from '../../examples/spec-implementation.js';
 import { type Implementation, type ImplResponse, timed } from '../harness/implementation.js';
 import { execute } from '../harness/interpreter.js';
 import { suites } from '../harness/registry.js';
-import { selectInvariants } from '../harness/search.js';
+import { selectInvariants } from '../harness/suite.js';
 import { seedFromEnvironment } from '../harness/seed.js';
 import { formatTrace } from '../harness/trace.js';
 import { conformanceOf, searchOn } from './helpers.js';

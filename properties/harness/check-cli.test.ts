@@ -163,7 +163,7 @@ describe('saving', () => {
     expect(ended.stderr).toMatch(/could not save the case under .*counterexamples \(\w+\); here it is/);
     expect(ended.stderr).toMatch(/NOT saved/);
     const text = /here it is, to save as a \.json file and replay:\n(\{\n[\s\S]*?\n\}\n)/.exec(ended.stderr)?.[1] ?? '';
-    const ce = parse(text, 'stderr');
+    const ce = parse(text, 'stderr', suites);
     expect(ce.target).toBe('mutant:freeAddsTwice');
     expect(ce.violation.invariant).toBe(result.results[0]?.violation?.invariant);
     expect(existsSync(join(COUNTEREXAMPLES_DIR, 'dma-pool', fileNameOf(serialize(ce))))).toBe(false);

@@ -5,8 +5,9 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { FOUND_DIR_VARIABLE, foundDir, replayCommand } from './found.js';
-import { findSuite } from './registry.js';
+import { FOUND_DIR_VARIABLE, foundDir } from './found.js';
+import { replayCommand } from './replay-command.js';
+import { findSuite, suites } from './registry.js';
 import { replay } from './replay.js';
 import { load } from './store.js';
 import { MODEL_THREW } from './interpreter.js';
@@ -56,7 +57,7 @@ describe('cases found by npm test', () => {
       expect(failure.message).toContain(`saved: ${file}\n`);
       expect(failure.message).toContain(`replay: npm run replay -- ${file} --mutant ${MUTANT}`);
 
-      const ce = load(file);
+      const ce = load(file, suites);
       expect(ce).toMatchObject({ subsystem: SUBSYSTEM, property: property.name, target: `mutant:${MUTANT}`, specVersion: target.version, seed: expect.any(Number) });
       expect(ce.violation.invariant).toBe(mutant.breaks);
       // What the printed command does: the case on the seeded bug, then on the specification.
@@ -109,7 +110,7 @@ describe('cases found by npm test', () => {
       expect(saved).toBeDefined();
       if (saved === undefined) return;
       expect(wrong.problem).toContain(`replay: npm run replay -- ${saved} --mutant freeThrows --invariants ${mutant.breaks}`);
-      const ce = load(saved);
+      const ce = load(saved, suites);
       expect(ce).toMatchObject({ target: 'mutant:freeThrows', specVersion: version, violation: { invariant: MODEL_THREW } });
       expect(ce.operations).toEqual(wrong.caught?.operations);
     } finally {

@@ -4,10 +4,8 @@
 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Failure } from './search.js';
-import { FORMAT, save, serialize, type Counterexample } from './store.js';
-import type { AnySuite, PropertyDef } from './suite.js';
-import type { Target } from './targets.js';
+import { replayCommand } from './replay-command.js';
+import { save, serialize, type Counterexample } from './store.js';
 
 export const FOUND_DIR_VARIABLE = 'GPUMEM_FOUND_DIR';
 
@@ -15,34 +13,6 @@ export const FOUND_DIR_VARIABLE = 'GPUMEM_FOUND_DIR';
 export function foundDir(env: NodeJS.ProcessEnv = process.env): string {
   const chosen = env[FOUND_DIR_VARIABLE];
   return chosen === undefined || chosen === '' ? join(tmpdir(), 'gpumem-spec', 'found') : resolve(chosen);
-}
-
-/** The record `npm run check` saves for a failure of `property` on `target`. */
-export function counterexampleOf(suite: AnySuite, property: PropertyDef, target: Target, failure: Failure): Counterexample {
-  return {
-    format: FORMAT,
-    subsystem: suite.spec.name,
-    property: property.name,
-    target: target.label,
-    specVersion: target.version,
-    seed: failure.seed,
-    path: failure.path,
-    runs: failure.runs,
-    violation: failure.violation,
-    operations: failure.operations,
-  };
-}
-
-/** A word as a POSIX shell reads it back unchanged (as scripts/cli.ts's shellWord, which properties/ cannot import). */
-function shellWord(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
-
-/** The command that replays a saved case as it was found: on its target, checking the invariants the search checked. */
-export function replayCommand(file: string, target: string, invariants?: readonly string[]): string {
-  const mutant = target.startsWith('mutant:') ? ` --mutant ${shellWord(target.slice('mutant:'.length))}` : '';
-  const only = invariants !== undefined ? ` --invariants ${shellWord(invariants.join(','))}` : '';
-  return `npm run replay -- ${shellWord(file)}${mutant}${only}`;
 }
 
 export interface Saved {

@@ -1,9 +1,9 @@
 // Replays a saved case: the explicit operation list, run by the interpreter against a chosen target.
 import { execute, type Execution } from './interpreter.js';
 import { findSuite } from './registry.js';
-import { selectInvariants } from './search.js';
 import type { Counterexample } from './store.js';
-import { modelTarget, mutantTarget, type Target } from './targets.js';
+import { selectInvariants } from './suite.js';
+import { resolveTarget, type Target } from './targets.js';
 
 export interface Replay {
   readonly target: Target;
@@ -21,10 +21,7 @@ export function replay(ce: Counterexample, targetLabel: string | Target, trace =
   if (suite === undefined) throw new Error(`unknown subsystem ${ce.subsystem}`);
   const property = suite.properties.find((p) => p.name === ce.property);
   if (property === undefined) throw new Error(`unknown property ${ce.property}`);
-  let target: Target | undefined;
-  if (typeof targetLabel !== 'string') target = targetLabel;
-  else if (targetLabel === 'model') target = modelTarget(suite, ce.specVersion);
-  else if (targetLabel.startsWith('mutant:')) target = mutantTarget(suite, targetLabel.slice('mutant:'.length), ce.specVersion);
+  const target = typeof targetLabel === 'string' ? resolveTarget(suite, targetLabel, ce.specVersion) : targetLabel;
   if (target === undefined) {
     const names = suite.mutants.map((m) => m.name).join(', ');
     throw new Error(`unknown target "${String(targetLabel)}" for ${ce.subsystem} (model, mutant:<name> with name one of ${names}, or an implementation given with --impl)`);

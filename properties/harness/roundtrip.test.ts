@@ -29,7 +29,7 @@ describe(`saved cases load back as generated (seed ${seed})`, () => {
             violation: { step: 0, invariant: 'none', source: 'none', message: 'none' },
             operations,
           };
-          expect(parse(serialize(ce), 'generated').operations).toEqual(operations);
+          expect(parse(serialize(ce), 'generated', suites).operations).toEqual(operations);
           for (const op of operations) names.add(op.op);
         }
         // The sample exercises the signatures it claims to: at least one operation of the property was decoded.

@@ -1,5 +1,7 @@
 // The counterexample store: a shrunk failing case as a readable JSON file named by its content hash.
 // The file holds the explicit operation list, so it replays whatever later happens to the generators.
+// Reading a case checks it against its subsystem (properties, versions, operation signatures): the caller passes
+// the subsystems it knows (the registry, usually), so the store itself loads no specification.
 
 import { createHash } from 'node:crypto';
 import {
@@ -22,7 +24,10 @@ import { join } from 'node:path';
 import { decodeArg } from '../../model/common/schema.js';
 import { toJson, type Args, type Operation, type Value } from '../../model/common/values.js';
 import type { Violation } from './interpreter.js';
-import { findSuite, suites } from './registry.js';
+import type { Failure } from './search.js';
+import type { AnySuite, PropertyDef } from './suite.js';
+import { LABEL_FORMS, parseTargetLabel } from './target-label.js';
+import type { Target } from './targets.js';
 
 export const FORMAT = 'gpumem-spec/counterexample@1';
 
@@ -55,6 +60,22 @@ export class CounterexampleError extends Error {
   ) {
     super(`${file}: ${field}: ${reason}`);
   }
+}
+
+/** The record of a failure the search found for `property` on `target`: what every command saves. */
+export function counterexampleOf(suite: AnySuite, property: PropertyDef, target: Target, failure: Failure): Counterexample {
+  return {
+    format: FORMAT,
+    subsystem: suite.spec.name,
+    property: property.name,
+    target: target.label,
+    specVersion: target.version,
+    seed: failure.seed,
+    path: failure.path,
+    runs: failure.runs,
+    violation: failure.violation,
+    operations: failure.operations,
+  };
 }
 
 /** Pretty JSON with one operation per line, so a case reads as a list of calls. */
@@ -101,8 +122,8 @@ function integer(obj: Json, name: string, file: string, min: number, max: number
   return v;
 }
 
-/** Parses and checks a saved case against the format and the subsystem's operation signatures. */
-export function parse(text: string, file: string): Counterexample {
+/** Parses and checks a saved case against the format and its subsystem (one of `suites`): properties, versions, signatures. */
+export function parse(text: string, file: string, suites: readonly AnySuite[]): Counterexample {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -113,12 +134,12 @@ export function parse(text: string, file: string): Counterexample {
   const obj = raw as Json;
   if (obj['format'] !== FORMAT) throw new CounterexampleError(file, 'format', `expected "${FORMAT}", found ${JSON.stringify(obj['format'])}`);
   const subsystem = field(obj, 'subsystem', file, 'string') as string;
-  const suite = findSuite(subsystem);
+  const suite = suites.find((s) => s.spec.name === subsystem);
   if (suite === undefined) throw new CounterexampleError(file, 'subsystem', `unknown subsystem "${subsystem}" (known: ${suites.map((s) => s.spec.name).join(', ')})`);
   const property = field(obj, 'property', file, 'string') as string;
   if (!suite.properties.some((p) => p.name === property)) throw new CounterexampleError(file, 'property', `unknown property "${property}" of ${subsystem}`);
   const target = field(obj, 'target', file, 'string') as string;
-  if (!/^(model|mutant:.+|impl:.+)$/.test(target)) throw new CounterexampleError(file, 'target', 'expected "model", "mutant:<name>" or "impl:<name>"');
+  if (parseTargetLabel(target) === undefined) throw new CounterexampleError(file, 'target', `expected ${LABEL_FORMS}`);
   const versions = suite.spec.versions.map((v) => v.name);
   const specVersion = obj['specVersion'] === undefined ? (versions[0] as string) : (field(obj, 'specVersion', file, 'string') as string);
   if (!versions.includes(specVersion)) throw new CounterexampleError(file, 'specVersion', `unknown specification version "${specVersion.slice(0, 80)}" of ${subsystem} (known: ${versions.join(', ')})`);
@@ -185,7 +206,7 @@ function kindOf(st: Stats): string {
  * (/dev/zero) is refused at once instead of blocking or reading without end, and so are a directory, a dangling
  * symbolic link or a loop of them, each with the reason.
  */
-export function load(file: string): Counterexample {
+export function load(file: string, suites: readonly AnySuite[]): Counterexample {
   let text: string;
   let fd: number;
   try {
@@ -220,7 +241,7 @@ export function load(file: string): Counterexample {
   } finally {
     closeSync(fd);
   }
-  return parse(text, file);
+  return parse(text, file, suites);
 }
 
 /**

@@ -2,7 +2,7 @@
 // bugs that prove each invariant has teeth. Defined once here, used by vitest and the command line alike.
 
 import type fc from 'fast-check';
-import type { Model, Step, SubsystemSpec } from '../../model/common/spec.js';
+import type { Invariant, Model, Step, SubsystemSpec } from '../../model/common/spec.js';
 import type { Operation } from '../../model/common/values.js';
 
 /**
@@ -36,6 +36,16 @@ export interface PropertyDef<S = any> {
   readonly numRuns: number;
   /** Cases that must occur often enough in what `operations` generates (optional). */
   readonly labels?: readonly CaseLabel<S>[];
+}
+
+/**
+ * The invariants a run of `property` checks: those named in `names` (a search restricted with --invariants), else
+ * the property's own set, else every invariant of the subsystem; in the subsystem's order.
+ */
+export function selectInvariants(suite: AnySuite, property: PropertyDef, names?: readonly string[]): Invariant<unknown>[] {
+  const wanted = names ?? property.invariants;
+  const all = suite.spec.invariants as readonly Invariant<unknown>[];
+  return wanted === undefined ? [...all] : all.filter((i) => wanted.includes(i.name));
 }
 
 export interface MutantDef<S> {

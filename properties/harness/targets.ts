@@ -2,6 +2,7 @@
 // specification version (an external implementation is a conformance target, built by conformance-target.ts).
 import type { Model } from '../../model/common/spec.js';
 import type { AnySuite } from './suite.js';
+import { MODEL_LABEL, mutantLabel, parseTargetLabel } from './target-label.js';
 
 export interface Target {
   /** `model`, `mutant:<name>` or `impl:<name>`, as saved in a counterexample. */
@@ -38,7 +39,7 @@ export function mutantVersions(suite: AnySuite, name: string): readonly string[]
 
 export function modelTarget(suite: AnySuite, version = defaultVersion(suite)): Target {
   if (!hasVersion(suite, version)) throw new Error(`unknown specification version "${version}" of ${suite.spec.name} (known: ${versionNames(suite).join(', ')})`);
-  return { label: 'model', version, createModel: () => suite.spec.createModel(version) };
+  return { label: MODEL_LABEL, version, createModel: () => suite.spec.createModel(version) };
 }
 
 /** A seeded bug of one version; by default the first version it is seeded into. */
@@ -47,5 +48,16 @@ export function mutantTarget(suite: AnySuite, name: string, version?: string): T
   if (mutant === undefined) return undefined;
   const v = version ?? mutantVersions(suite, name)[0] ?? defaultVersion(suite);
   if (!hasVersion(suite, v)) throw new Error(`unknown specification version "${v}" of ${suite.spec.name} (known: ${versionNames(suite).join(', ')})`);
-  return { label: `mutant:${name}`, version: v, createModel: () => mutant.createModel(v) };
+  return { label: mutantLabel(name), version: v, createModel: () => mutant.createModel(v) };
+}
+
+/**
+ * The target a label names, of `version`: the specification or one of its seeded bugs. Undefined for a label of
+ * another form, an unknown seeded bug, or an implementation (`impl:`, which only a conformance target can run).
+ */
+export function resolveTarget(suite: AnySuite, label: string, version?: string): Target | undefined {
+  const parsed = parseTargetLabel(label);
+  if (parsed?.kind === 'model') return modelTarget(suite, version);
+  if (parsed?.kind === 'mutant') return mutantTarget(suite, parsed.name, version);
+  return undefined;
 }

@@ -46,19 +46,19 @@ describe('specification versions', () => {
   const saved = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
 
   it('a saved case records its version, and loads back with it', () => {
-    const ce = parse(readFileSync(file, 'utf8'), file);
+    const ce = parse(readFileSync(file, 'utf8'), file, suites);
     expect(versionNames(suite)).toContain(ce.specVersion);
     expect(serialize(ce)).toContain(`"specVersion": "${ce.specVersion}"`);
-    expect(parse(serialize(ce), 'again').specVersion).toBe(ce.specVersion);
+    expect(parse(serialize(ce), 'again', suites).specVersion).toBe(ce.specVersion);
   });
 
   it('a case saved before versions existed is of the default version', () => {
     const { specVersion: _dropped, ...old } = saved;
-    expect(parse(JSON.stringify(old), 'old.json').specVersion).toBe(defaultVersion(suite));
+    expect(parse(JSON.stringify(old), 'old.json', suites).specVersion).toBe(defaultVersion(suite));
   });
 
   it('an unknown or malformed version is refused naming the file, the field and the known versions', () => {
-    const bad = (specVersion: unknown) => () => parse(JSON.stringify({ ...saved, specVersion }), 'bad.json');
+    const bad = (specVersion: unknown) => () => parse(JSON.stringify({ ...saved, specVersion }), 'bad.json', suites);
     expect(bad('no-such-version')).toThrow(CounterexampleError);
     expect(bad('no-such-version')).toThrow(`bad.json: specVersion: unknown specification version "no-such-version" of ${suite.spec.name} (known: ${versionNames(suite).join(', ')})`);
     expect(bad(42)).toThrow('bad.json: specVersion: expected a string');

@@ -7,11 +7,12 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { execute } from './interpreter.js';
 import { replay } from './replay.js';
-import { counterexampleOf, saveFound } from './found.js';
-import { type Failure, search, selectInvariants } from './search.js';
+import { saveFound } from './found.js';
+import { type Failure, search } from './search.js';
 import { seedFromEnvironment } from './seed.js';
-import { listCaseFiles, load } from './store.js';
-import type { AnySuite, MutantDef, PropertyDef } from './suite.js';
+import { counterexampleOf, listCaseFiles, load } from './store.js';
+import { type AnySuite, type MutantDef, type PropertyDef, selectInvariants } from './suite.js';
+import { mutantLabel, mutantOf } from './target-label.js';
 import { modelTarget, mutantVersions, type Target } from './targets.js';
 import { formatTrace } from './trace.js';
 
@@ -51,11 +52,11 @@ export function defineSuiteTests(suite: AnySuite): void {
   if (files.length === 0) return;
   describe(`${name}: saved counterexamples replay`, () => {
     it.each(files.map((f) => relative(COUNTEREXAMPLES_DIR, f)))('%s', (file) => {
-      const ce = load(join(COUNTEREXAMPLES_DIR, file));
+      const ce = load(join(COUNTEREXAMPLES_DIR, file), [suite]);
       expect(ce.subsystem).toBe(name);
       const onModel = replay(ce, 'model');
       expect(onModel.run.violation, `the specification fails a saved case:\n${formatTrace(onModel.run)}`).toBeUndefined();
-      if (ce.target.startsWith('mutant:')) {
+      if (mutantOf(ce.target) !== undefined) {
         const onMutant = replay(ce, ce.target);
         expect(onMutant.run.violation?.invariant, `the saved case no longer catches ${ce.target}:\n${formatTrace(onMutant.run)}`).toBe(ce.violation.invariant);
       }
@@ -72,9 +73,9 @@ export function defineSuiteTests(suite: AnySuite): void {
         expect(traced.unlisted, `saved cases without a trace in counterexamples/${name}/${TRACES_FILE}: run npx vitest run properties/${name} -u and review the diff`).toEqual([]);
       const sections = traced.cases.map((file) => join(folder, file)).map((f) => {
         const file = relative(folder, f);
-        const ce = load(f);
+        const ce = load(f, [suite]);
         const runs = [`On the specification:\n\n\`\`\`\n${formatTrace(replay(ce, 'model').run)}\n\`\`\``];
-        if (ce.target.startsWith('mutant:')) runs.push(`On ${ce.target}:\n\n\`\`\`\n${formatTrace(replay(ce, ce.target).run)}\n\`\`\``);
+        if (mutantOf(ce.target) !== undefined) runs.push(`On ${ce.target}:\n\n\`\`\`\n${formatTrace(replay(ce, ce.target).run)}\n\`\`\``);
         const version = suite.spec.versions.length > 1 ? ` (specification version ${ce.specVersion})` : '';
         return `## ${file}\n\n${ce.property}, found on ${ce.target}${version}.\n\n${runs.join('\n\n')}\n`;
       });
@@ -121,7 +122,7 @@ export interface SeededBugCheck {
 export async function checkSeededBug(suite: AnySuite, mutant: MutantDef<unknown>, version: string, seed: number): Promise<SeededBugCheck> {
   const property = suite.properties.find((p) => p.name === mutant.property);
   if (property === undefined) return { problem: `mutant ${mutant.name} names an unknown property ${mutant.property}` };
-  const target: Target = { label: `mutant:${mutant.name}`, version, createModel: () => mutant.createModel(version) };
+  const target: Target = { label: mutantLabel(mutant.name), version, createModel: () => mutant.createModel(version) };
   const only = [mutant.breaks];
   const outcome = await search(suite, property, target, { seed, runs: property.numRuns, invariants: only });
   const caught = outcome.failure;

@@ -14,7 +14,7 @@ import { conformanceTarget } from '../harness/conformance-target.js';
 import { ProcessImplementation } from '../harness/process-adapter.js';
 import { findSuite } from '../harness/registry.js';
 import { execute } from '../harness/interpreter.js';
-import { selectInvariants } from '../harness/search.js';
+import { selectInvariants } from '../harness/suite.js';
 import { DRIVER_FILE, target, usememBarSizing } from '../../upstream/nvgrace-gpu/target.js';
 import { UpstreamError } from '../../upstream/target.js';
 

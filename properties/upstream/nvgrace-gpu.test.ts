@@ -11,8 +11,8 @@ import { conformanceTarget, CONFORMANCE_INVARIANTS } from '../harness/conformanc
 import type { Implementation } from '../harness/implementation.js';
 import { execute } from '../harness/interpreter.js';
 import { ProcessImplementation } from '../harness/process-adapter.js';
-import { findSuite } from '../harness/registry.js';
-import { selectInvariants } from '../harness/search.js';
+import { findSuite, suites } from '../harness/registry.js';
+import { selectInvariants } from '../harness/suite.js';
 import { listCaseFiles, load } from '../harness/store.js';
 import type { Operation } from '../../model/common/values.js';
 import { target } from '../../upstream/nvgrace-gpu/target.js';
@@ -68,7 +68,7 @@ describe(`nvgrace-gpu upstream driver${skipReason}`, () => {
     const impl = new ProcessImplementation(exe, { timeoutMs: 30_000 });
     opened.push(impl);
     for (const file of findings) {
-      const ce = load(file);
+      const ce = load(file, suites);
       const conf = conformanceTarget(suite, impl, 'upstream-nvgrace-gpu', ce.specVersion);
       const property = conf.suite.properties.find((p) => p.name === ce.property);
       if (property === undefined) throw new Error(`no property ${ce.property}`);

@@ -15,7 +15,7 @@ import { listCaseFiles, load } from '../harness/store.js';
 import { seedFromEnvironment } from '../harness/seed.js';
 import { conformanceTarget } from '../harness/conformance-target.js';
 import { ProcessImplementation } from '../harness/process-adapter.js';
-import { findSuite } from '../harness/registry.js';
+import { findSuite, suites } from '../harness/registry.js';
 import { UpstreamError } from '../../upstream/target.js';
 import { target } from '../../upstream/uvm-dma-pool/target.js';
 import { searchOn, type Conformance } from '../conformance/helpers.js';
@@ -95,7 +95,7 @@ describe('uvm-dma-pool shim (no upstream tree needed)', () => {
 });
 
 const FINDINGS = join(ROOT, 'counterexamples', 'upstream', 'dma-pool');
-const findings = listCaseFiles([FINDINGS]).map((file) => ({ file, ce: load(file) }));
+const findings = listCaseFiles([FINDINGS]).map((file) => ({ file, ce: load(file, suites) }));
 
 describe('uvm-dma-pool: trees it cannot use are refused naming what is missing (exit 2 from npm run upstream)', () => {
   const fake = (files: Record<string, string>): string => {
