@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// gpumem-spec <command> [options]: the package's one executable (package.json `bin`), for a project that installs
+// gpumem-spec rather than cloning it. Each command is the script `npm run <command>` runs in this repository; it
+// runs on import and reads process.argv, so the command's own arguments are put in its place and the script is
+// imported: from the compiled build (dist/scripts/*.js) with plain node, or from the sources under tsx.
+import { moduleBeside } from '../properties/harness/worker-start.js';
+
+/** The commands, in the order --help lists them, each with what it does. */
+const COMMANDS = {
+  check: 'search the specification (or a seeded bug: --mutant) for a violation, from a printed seed',
+  replay: 'replay saved counterexamples and print their traces (--impl: on an implementation)',
+  conform: 'check an implementation (a program speaking JSON lines, or module:<file>) against the specification',
+  mutants: 'the kill matrix: every seeded bug, caught by which invariant after how many runs',
+  upstream: 'compile a real driver tree against the kernel shims and conform it (build, detect, conform, list)',
+} as const;
+
+const USAGE = `usage: gpumem-spec <command> [options]      (gpumem-spec <command> --help: the command's options)
+
+${Object.entries(COMMANDS).map(([name, what]) => `  ${name.padEnd(10)}${what}`).join('\n')}
+
+Exit status: that of the command (0 nothing found, 1 a violation found, 2 usage error, 130 interrupted).`;
+
+const EXIT_USAGE = 2;
+
+function isCommand(name: string): name is keyof typeof COMMANDS {
+  return Object.hasOwn(COMMANDS, name);
+}
+
+const [name, ...args] = process.argv.slice(2);
+if (name === undefined) {
+  process.stderr.write(`${USAGE}\n`);
+  process.exitCode = EXIT_USAGE;
+} else if (name === '--help' || name === '-h' || name === 'help') {
+  process.stdout.write(`${USAGE}\n`);
+} else if (!isCommand(name)) {
+  process.stderr.write(`gpumem-spec: unknown command ${JSON.stringify(name.slice(0, 60))}; valid: ${Object.keys(COMMANDS).join(', ')}\n`);
+  process.exitCode = EXIT_USAGE;
+} else {
+  const script = moduleBeside(`./${name}`, import.meta.url);
+  process.argv = [process.argv[0] ?? process.execPath, script.pathname, ...args];
+  await import(script.href);
+}
