@@ -1,6 +1,6 @@
 // The DMA staging-buffer pool under concurrency: uvm_conf_computing_dma_buffer_alloc and _free called from several
 // channels (threads T0..T3) at once, each a task made of the atomic steps between its lock acquisitions and await
-// points (model/common/tasks.ts). Source: 000_e4d5058719a42ede.txt, "uvm_conf_computing_dma_buffer_alloc": the
+// points (model/common/scheduler.ts). Source: 000_e4d5058719a42ede.txt, "uvm_conf_computing_dma_buffer_alloc": the
 // pool lock is taken, the pool is expanded under it if the free list is empty, the head buffer is taken off the
 // list and the lock is dropped; only then does the caller wait for the buffer's tracker (a sleep, during which
 // any other channel may run). The free side is upstream's uvm_conf_computing_dma_buffer_free: the caller's tracker
@@ -16,26 +16,24 @@ import type { FaultPlan } from '../common/faults.js';
 import { fail, ok, type Result } from '../common/result.js';
 import { bool, faultList, int, type Signature } from '../common/schema.js';
 import type { Invariant, Model } from '../common/spec.js';
+import { atQuiescentPoints } from '../common/concurrent.js';
+import { canonicalJson, linearizability, type Reference } from '../common/linearizability.js';
 import {
-  atQuiescentPoints,
   copyTaskTable,
   describeTasks,
   emptyTaskTable,
   isQuiescent,
-  linearizability,
   lockNext,
-  canonicalJson,
   Scheduler,
   stepSignature,
   threadArg,
   type Completed,
-  type Reference,
+  type Suspension,
   type TaskBody,
   type TaskTable,
   type TaskView,
-  type Suspension,
   type WithTasks,
-} from '../common/tasks.js';
+} from '../common/scheduler.js';
 import type { Operation } from '../common/values.js';
 import { poolInvariants } from './invariants.js';
 import { DmaPoolModel } from './operations.js';

@@ -4,7 +4,7 @@
 // coherence mix, and "The VA space's mm is being torn down, so don't allow more work" (disallow_new_registers).
 // The teardown side is upstream's uvm_va_space_mm_shutdown (uvm_va_space_mm.c, README of this subsystem): under
 // the VA space lock in write mode it sets disallow_new_registers, and it then stops the GPUs' work on the mm,
-// dropping and retaking the lock, before it marks the mm dead. Each is a task (model/common/tasks.ts):
+// dropping and retaking the lock, before it marks the mm dead. Each is a task (model/common/scheduler.ts):
 //   startRegisterGpu(thread, gpu, faults)  retain + counters now; the locked part when next scheduled
 //   startMmShutdown(thread)                disallow_new_registers under the lock; then the rest of the teardown
 //   step(thread)                           thread runs its next atomic step
@@ -14,12 +14,11 @@ import type { FaultPlan } from '../common/faults.js';
 import { fail, ok, type Result } from '../common/result.js';
 import { faultList, int, type Signature } from '../common/schema.js';
 import type { Invariant } from '../common/spec.js';
+import { atQuiescentPoints } from '../common/concurrent.js';
+import { canonicalJson, linearizability } from '../common/linearizability.js';
 import {
-  atQuiescentPoints,
-  canonicalJson,
   copyTaskTable,
   describeTasks,
-  linearizability,
   lockNext,
   Scheduler,
   stepSignature,
@@ -27,7 +26,7 @@ import {
   type TaskBody,
   type TaskView,
   type WithTasks,
-} from '../common/tasks.js';
+} from '../common/scheduler.js';
 import type { Operation } from '../common/values.js';
 import { vaSpaceInvariants } from './invariants.js';
 import { UvmVaSpaceModel } from './operations.js';

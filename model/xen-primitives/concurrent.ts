@@ -18,20 +18,19 @@ import type { FaultPlan } from '../common/faults.js';
 import { ok, type Result } from '../common/result.js';
 import { argsOf, bool, int, makeOp, typedOp, type Signatures } from '../common/schema.js';
 import type { Invariant } from '../common/spec.js';
+import { atQuiescentPoints } from '../common/concurrent.js';
+import { canonicalJson, linearizability } from '../common/linearizability.js';
 import {
-  atQuiescentPoints,
-  canonicalJson,
   copyTaskTable,
   describeTasks,
   lockNext,
-  linearizability,
   Scheduler,
   stepSignature,
   threadArg,
   type TaskBody,
   type TaskView,
   type WithTasks,
-} from '../common/tasks.js';
+} from '../common/scheduler.js';
 import type { Operation } from '../common/values.js';
 import { reachers, xenInvariants } from './invariants.js';
 import { accessedValue, domainNamed, pageNamed, xenSignatures, XenPrimitivesModel } from './operations.js';

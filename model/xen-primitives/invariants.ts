@@ -13,7 +13,7 @@
 
 import { argsOf, typedOp, type OpOf } from '../common/schema.js';
 import type { Invariant, Step } from '../common/spec.js';
-import { callText } from '../common/tasks.js';
+import { callText } from '../common/scheduler.js';
 import type { Operation } from '../common/values.js';
 import { accessedValue, domainNamed, faultValue, pageNamed, xenSignatures } from './operations.js';
 import {

@@ -3,7 +3,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FaultPlan } from '../../model/common/faults.js';
-import { canonicalJson, endedStretch, linearize, type TaskBody, type TaskView } from '../../model/common/tasks.js';
+import { canonicalJson, linearize } from '../../model/common/linearizability.js';
+import { endedStretch, type TaskBody, type TaskView } from '../../model/common/scheduler.js';
 import type { Result } from '../../model/common/result.js';
 import type { Operation } from '../../model/common/values.js';
 import { ConcurrentDmaPoolModel, dmaPoolSpec, POOL_VERSION_NAMES, snapshotPool, type BufferId, type ConcurrentPoolState } from '../../model/dma-pool/index.js';

@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import type { FaultPlan } from '../../model/common/faults.js';
 import { ok } from '../../model/common/result.js';
-import { endedStretch, lockNext, overlapping, type Suspension, type TaskBody, type TaskView } from '../../model/common/tasks.js';
+import { endedStretch, lockNext, overlapping, type Suspension, type TaskBody, type TaskView } from '../../model/common/scheduler.js';
 import type { Operation } from '../../model/common/values.js';
 import { ConcurrentDmaPoolModel, POOL_LOCK, type BufferId, type ConcurrentPoolState, type PoolState } from '../../model/dma-pool/index.js';
 import { interleaved, onThreads, type Call } from '../harness/schedules.js';

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import type { FaultPlan } from '../../model/common/faults.js';
 import { fail, ok } from '../../model/common/result.js';
-import { endedStretch, lockNext, overlapping, type TaskBody, type TaskView } from '../../model/common/tasks.js';
+import { endedStretch, lockNext, overlapping, type TaskBody, type TaskView } from '../../model/common/scheduler.js';
 import type { Operation } from '../../model/common/values.js';
 import { ConcurrentVaSpaceModel, gpuProcBit, isRegistered, VA_SPACE_LOCK, type ConcurrentVaSpaceState, type VaSpaceState } from '../../model/uvm-va-space/index.js';
 import { interleaved, onThreads, type Call } from '../harness/schedules.js';

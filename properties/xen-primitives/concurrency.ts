@@ -4,7 +4,7 @@
 
 import fc from 'fast-check';
 import { ok } from '../../model/common/result.js';
-import { endedStretch, lockNext, overlapping, type TaskBody, type TaskView } from '../../model/common/tasks.js';
+import { endedStretch, lockNext, overlapping, type TaskBody, type TaskView } from '../../model/common/scheduler.js';
 import type { Operation } from '../../model/common/values.js';
 import { ConcurrentXenModel, P2M_LOCK, type ConcurrentXenState, type DomId, type PageId, type XenState } from '../../model/xen-primitives/index.js';
 import { interleaved, onThreads, type Call } from '../harness/schedules.js';
