@@ -7,7 +7,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const SCRIPT = join(import.meta.dirname, 'node-support.mjs');
-const ENGINES: string = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')).engines.node;
+const MANIFEST = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { engines: { node: string }; scripts: Record<string, string> };
+const ENGINES = MANIFEST.engines.node;
+/** npm's own lifecycle scripts: run by npm around install and pack, not by a user as `npm run X`. */
+const LIFECYCLE = new Set(['prepare', 'prepack', 'postpack', 'prepublishOnly', 'preinstall', 'install', 'postinstall']);
 
 function check(version: string, range?: string) {
   const args = [SCRIPT, '--node-version', version, ...(range === undefined ? [] : ['--range', range])];
@@ -32,6 +35,13 @@ describe(`node-support against engines ${ENGINES}`, () => {
 
   it.each(['20.19.0', '20.20.2', '22.12.0', '22.20.0', '24.0.0', '25.1.0', 'v24.11.1'])('accepts Node %s silently', (version) => {
     expect(check(version)).toEqual({ status: 0, stdout: '', stderr: '' });
+  });
+
+  it('runs before every npm script (its pre hook), so that none of them starts on an unsupported Node', () => {
+    const scripts = Object.keys(MANIFEST.scripts).filter((name) => !LIFECYCLE.has(name) && !/^(pre|post)/.test(name));
+    const unchecked = scripts.filter((name) => MANIFEST.scripts[`pre${name}`] !== 'node scripts/node-support.mjs');
+    expect(unchecked, 'add "pre<script>": "node scripts/node-support.mjs" to package.json for these').toEqual([]);
+    expect(scripts).toContain('test');
   });
 
   it('accepts the Node running the tests (the suite only starts on a supported one)', () => {
