@@ -31,11 +31,11 @@ const propertySuite = [
   'properties/harness/faults.test.ts',
 ];
 
-// The tests that drive the command-line tools as a user does (npm, process groups, Ctrl-C, SIGTERM, resume): each
-// starts npm or several node processes that load the whole suite, a second or two of CPU apiece, so together they
-// would take a third of npm test's time on 2 cores. They run as `npm run test:cli` (GPUMEM_TESTS=cli), which
-// .ci/run runs after npm test.
-const CLI_TESTS = ['properties/harness/check-cli.test.ts', 'properties/conformance/cli.test.ts'];
+// The tests that drive the command-line tools as a user does (npm, process groups, Ctrl-C, SIGTERM, resume, the
+// package packed and installed into an empty project): each starts npm or several node processes that load the
+// whole suite, a second or two of CPU apiece, so together they would take a third of npm test's time on 2 cores.
+// They run as `npm run test:cli` (GPUMEM_TESTS=cli), which .ci/run runs after npm test.
+const CLI_TESTS = ['properties/harness/check-cli.test.ts', 'properties/conformance/cli.test.ts', 'scripts/package.test.ts'];
 const cliOnly = process.env['GPUMEM_TESTS'] === 'cli';
 
 export default defineConfig({
