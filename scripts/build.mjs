@@ -40,4 +40,4 @@ for (const { from, keep } of ASSETS) {
     copied++;
   }
 }
-process.stdout.write(`dist/: compiled by tsc, ${copied} files copied beside it\n`);
+process.stderr.write(`dist/: compiled by tsc, ${copied} files copied beside it\n`);
