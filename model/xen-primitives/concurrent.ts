@@ -15,22 +15,12 @@
 //   step(thread)                             thread runs its next atomic step
 
 import type { FaultPlan } from '../common/faults.js';
-import { ok, type Result } from '../common/result.js';
-import { argsOf, bool, int, makeOp, typedOp, type Signatures } from '../common/schema.js';
-import type { Invariant } from '../common/spec.js';
-import { atQuiescentPoints } from '../common/concurrent.js';
+import { concurrentInvariants, TaskFrame, withTaskTable, withTasksDescribed, type TaskSignatures } from '../common/concurrent.js';
 import { canonicalJson, linearizability } from '../common/linearizability.js';
-import {
-  copyTaskTable,
-  describeTasks,
-  lockNext,
-  Scheduler,
-  stepSignature,
-  threadArg,
-  type TaskBody,
-  type TaskView,
-  type WithTasks,
-} from '../common/scheduler.js';
+import { ok, type Result } from '../common/result.js';
+import { lockNext, Scheduler, stepSignature, threadArg, type TaskBody, type TaskView, type WithTasks } from '../common/scheduler.js';
+import { argsOf, bool, int, makeOp } from '../common/schema.js';
+import type { Invariant } from '../common/spec.js';
 import type { Operation } from '../common/values.js';
 import { reachers, xenInvariants } from './invariants.js';
 import { accessedValue, domainNamed, pageNamed, xenSignatures, XenPrimitivesModel } from './operations.js';
@@ -51,17 +41,14 @@ export const xenTaskSignatures = {
   /** A CPU of `domain`, on thread `thread`, issues a load or store of the page (the arguments of `access`). */
   startAccess: { thread: threadArg(), page: index(), domain: index(), write: bool() },
   ...stepSignature,
-} satisfies Signatures;
+} satisfies TaskSignatures;
 
 export function snapshotConcurrentXen(s: ConcurrentXenState): ConcurrentXenState {
-  const copy: ConcurrentXenState = snapshotXen(s);
-  if (s.tasks !== undefined) copy.tasks = copyTaskTable(s.tasks);
-  return copy;
+  return withTaskTable<ConcurrentXenState>(snapshotXen(s), s);
 }
 
 export function describeConcurrentXen(s: ConcurrentXenState): string {
-  const tasks = describeTasks(s);
-  return describeXen(s) + (tasks === '' ? '' : ` | ${tasks}`);
+  return withTasksDescribed(describeXen(s), s, ' | ');
 }
 
 /** An access in flight: its page walk succeeded and the TLB entry is still there. */
@@ -72,6 +59,19 @@ function holdsTranslation(task: TaskView): boolean {
 export class ConcurrentXenModel extends XenPrimitivesModel {
   protected readonly scheduler = new Scheduler(snapshotXen as (s: never) => unknown);
 
+  private readonly tasks = TaskFrame.of<ConcurrentXenState, typeof xenTaskSignatures>(this.scheduler, xenTaskSignatures, {
+    startRevoke: {
+      start: (s, { thread, page, frontend }) =>
+        this.scheduler.start(s, thread, makeOp(xenSignatures, 'revoke', { page, frontend }), (task) => this.revokeTask(s, task, pageNamed(page), domainNamed(frontend))),
+    },
+    startAccess: {
+      start: (s, { thread, page, domain, write }) =>
+        this.scheduler.start(s, thread, makeOp(xenSignatures, 'access', { page, domain, write }), (task) =>
+          this.accessTask(s, task, pageNamed(page), domainNamed(domain), write),
+        ),
+    },
+  });
+
   /** The sequential initial state: the task table appears with the first task. */
   override initialState(): ConcurrentXenState {
     this.scheduler.reset();
@@ -79,43 +79,17 @@ export class ConcurrentXenModel extends XenPrimitivesModel {
   }
 
   override precondition(s: ConcurrentXenState, op: Operation): boolean {
-    const o = typedOp(xenTaskSignatures, op);
-    switch (o?.op) {
-      case 'startRevoke':
-      case 'startAccess':
-        return this.scheduler.idle(s, o.args.thread);
-      case 'step':
-        return this.scheduler.runnable(s, o.args.thread);
-      default:
-        // Any other primitive is one atomic step, taken while no task holds the p2m lock across a step.
-        return !this.scheduler.anyLockHeld(s) && super.precondition(s, op);
-    }
+    // Any other primitive is one atomic step, taken while no task holds the p2m lock across a step.
+    return this.tasks.precondition(s, op, () => !this.scheduler.anyLockHeld(s) && super.precondition(s, op));
   }
 
   override apply(s: ConcurrentXenState, op: Operation, faults: FaultPlan): Result {
-    this.scheduler.begin(s);
-    const o = typedOp(xenTaskSignatures, op);
-    switch (o?.op) {
-      case 'startRevoke': {
-        const { thread, page, frontend } = o.args;
-        const call = makeOp(xenSignatures, 'revoke', { page, frontend });
-        return this.scheduler.start(s, thread, call, (task) => this.revokeTask(s, task, pageNamed(page), domainNamed(frontend)));
-      }
-      case 'startAccess': {
-        const { thread, page, domain, write } = o.args;
-        const call = makeOp(xenSignatures, 'access', { page, domain, write });
-        return this.scheduler.start(s, thread, call, (task) => this.accessTask(s, task, pageNamed(page), domainNamed(domain), write));
-      }
-      case 'step':
-        return this.scheduler.step(s, o.args.thread);
-      default: {
-        const walked = this.translations(s);
-        const result = super.apply(s, op, faults);
-        this.shootDownLost(s, walked);
-        this.scheduler.atomic(s, op, result, faults.failures);
-        return result;
-      }
-    }
+    return this.tasks.apply(s, op, faults, () => {
+      const walked = this.translations(s);
+      const result = super.apply(s, op, faults);
+      this.shootDownLost(s, walked);
+      return result;
+    });
   }
 
   // ---- Revoke as a task ----------------------------------------------------------------------------------------
@@ -231,7 +205,4 @@ export const xenConcurrencyInvariants: readonly Invariant<ConcurrentXenState>[] 
 ];
 
 /** The Xen primitives' invariants for runs with tasks: the sequential ones at quiescent points, then the concurrent ones. */
-export const concurrentXenInvariants: readonly Invariant<ConcurrentXenState>[] = [
-  ...atQuiescentPoints<ConcurrentXenState>(xenInvariants, snapshotConcurrentXen),
-  ...xenConcurrencyInvariants,
-];
+export const concurrentXenInvariants: readonly Invariant<ConcurrentXenState>[] = concurrentInvariants(xenInvariants, snapshotConcurrentXen, xenConcurrencyInvariants);
