@@ -10,23 +10,13 @@
 //   step(thread)                           thread runs its next atomic step
 // Every other operation (and registerGpu / mmShutdown as a whole) is one atomic step between task steps.
 
+import { concurrentInvariants, TaskFrame, withTaskTable, withTasksDescribed, type TaskSignatures } from '../common/concurrent.js';
 import type { FaultPlan } from '../common/faults.js';
-import { fail, ok, type Result } from '../common/result.js';
-import { faultList, int, type Signature } from '../common/schema.js';
-import type { Invariant } from '../common/spec.js';
-import { atQuiescentPoints } from '../common/concurrent.js';
 import { canonicalJson, linearizability } from '../common/linearizability.js';
-import {
-  copyTaskTable,
-  describeTasks,
-  lockNext,
-  Scheduler,
-  stepSignature,
-  threadArg,
-  type TaskBody,
-  type TaskView,
-  type WithTasks,
-} from '../common/scheduler.js';
+import { fail, ok, type Result } from '../common/result.js';
+import { lockNext, Scheduler, stepSignature, threadArg, type TaskBody, type TaskView, type WithTasks } from '../common/scheduler.js';
+import { faultList, int } from '../common/schema.js';
+import type { Invariant } from '../common/spec.js';
 import type { Operation } from '../common/values.js';
 import { vaSpaceInvariants } from './invariants.js';
 import { UvmVaSpaceModel } from './operations.js';
@@ -39,23 +29,20 @@ export type ConcurrentVaSpaceState = VaSpaceState & WithTasks;
 /** va_space->lock (uvm_va_space_down_write / up_write). */
 export const VA_SPACE_LOCK = 'va_space';
 
-export const vaSpaceTaskSignatures: { readonly [op: string]: Signature } = {
+export const vaSpaceTaskSignatures = {
   /** Thread `thread` calls uvm_va_space_register_gpu (the arguments of `registerGpu`). */
   startRegisterGpu: { thread: threadArg(), gpu: int(0, GPU_COUNT - 1), faults: faultList() },
   /** Thread `thread` runs uvm_va_space_mm_shutdown (the process's mm is being torn down). */
   startMmShutdown: { thread: threadArg() },
   ...stepSignature,
-};
+} satisfies TaskSignatures;
 
 export function snapshotConcurrentVaSpace(s: ConcurrentVaSpaceState): ConcurrentVaSpaceState {
-  const copy: ConcurrentVaSpaceState = snapshotVaSpace(s);
-  if (s.tasks !== undefined) copy.tasks = copyTaskTable(s.tasks);
-  return copy;
+  return withTaskTable<ConcurrentVaSpaceState>(snapshotVaSpace(s), s);
 }
 
 export function describeConcurrentVaSpace(s: ConcurrentVaSpaceState): string {
-  const tasks = describeTasks(s);
-  return describeVaSpace(s) + (tasks === '' ? '' : `\n     ${tasks}`);
+  return withTasksDescribed(describeVaSpace(s), s, '\n     ');
 }
 
 function shutdownRunning(s: ConcurrentVaSpaceState): boolean {
@@ -65,6 +52,18 @@ function shutdownRunning(s: ConcurrentVaSpaceState): boolean {
 export class ConcurrentVaSpaceModel extends UvmVaSpaceModel {
   protected readonly scheduler = new Scheduler(snapshotVaSpace as (s: never) => unknown);
 
+  private readonly tasks = TaskFrame.of<ConcurrentVaSpaceState, typeof vaSpaceTaskSignatures>(this.scheduler, vaSpaceTaskSignatures, {
+    startRegisterGpu: {
+      when: (s) => s.created,
+      start: (s, { thread, gpu, faults }) =>
+        this.scheduler.start(s, thread, { op: 'registerGpu', args: { gpu, faults } }, (task, plan) => this.registerGpuTask(s, task, gpu, plan)),
+    },
+    startMmShutdown: {
+      when: (s) => s.created && s.mmAlive && !shutdownRunning(s),
+      start: (s, { thread }) => this.scheduler.start(s, thread, { op: 'mmShutdown', args: {} }, () => this.mmShutdownTask(s)),
+    },
+  });
+
   /** The sequential initial state: the task table appears with the first task. */
   override initialState(): ConcurrentVaSpaceState {
     this.scheduler.reset();
@@ -72,42 +71,16 @@ export class ConcurrentVaSpaceModel extends UvmVaSpaceModel {
   }
 
   override precondition(s: ConcurrentVaSpaceState, op: Operation): boolean {
-    const thread = op.args['thread'] as number;
-    switch (op.op) {
-      case 'startRegisterGpu':
-        return s.created && this.scheduler.idle(s, thread);
-      case 'startMmShutdown':
-        return s.created && s.mmAlive && !shutdownRunning(s) && this.scheduler.idle(s, thread);
-      case 'step':
-        return this.scheduler.runnable(s, thread);
-      case 'mmShutdown':
-        return !shutdownRunning(s) && !this.scheduler.anyLockHeld(s) && super.precondition(s, op);
-      default:
-        // Every other call takes the VA space lock for its whole length: one atomic step between task steps.
-        return !this.scheduler.anyLockHeld(s) && super.precondition(s, op);
-    }
+    // Every other call takes the VA space lock for its whole length: one atomic step between task steps.
+    return this.tasks.precondition(
+      s,
+      op,
+      () => (op.op !== 'mmShutdown' || !shutdownRunning(s)) && !this.scheduler.anyLockHeld(s) && super.precondition(s, op),
+    );
   }
 
   override apply(s: ConcurrentVaSpaceState, op: Operation, faults: FaultPlan): Result {
-    this.scheduler.begin(s);
-    const a = op.args;
-    const thread = a['thread'] as number;
-    switch (op.op) {
-      case 'startRegisterGpu': {
-        const g = a['gpu'] as number;
-        const call: Operation = { op: 'registerGpu', args: { gpu: g, faults: a['faults'] as number[] } };
-        return this.scheduler.start(s, thread, call, (task, plan) => this.registerGpuTask(s, task, g, plan));
-      }
-      case 'startMmShutdown':
-        return this.scheduler.start(s, thread, { op: 'mmShutdown', args: {} }, () => this.mmShutdownTask(s));
-      case 'step':
-        return this.scheduler.step(s, thread);
-      default: {
-        const result = super.apply(s, op, faults);
-        this.scheduler.atomic(s, op, result, faults.failures);
-        return result;
-      }
-    }
+    return this.tasks.apply(s, op, faults, () => super.apply(s, op, faults));
   }
 
   // ---- uvm_va_space_register_gpu as a task ---------------------------------------------------------------------
@@ -188,7 +161,8 @@ export const vaSpaceConcurrencyInvariants: readonly Invariant<ConcurrentVaSpaceS
 ];
 
 /** The VA space's invariants for runs with tasks: the sequential ones at quiescent points, then the concurrent ones. */
-export const concurrentVaSpaceInvariants: readonly Invariant<ConcurrentVaSpaceState>[] = [
-  ...atQuiescentPoints<ConcurrentVaSpaceState>(vaSpaceInvariants, snapshotConcurrentVaSpace),
-  ...vaSpaceConcurrencyInvariants,
-];
+export const concurrentVaSpaceInvariants: readonly Invariant<ConcurrentVaSpaceState>[] = concurrentInvariants(
+  vaSpaceInvariants,
+  snapshotConcurrentVaSpace,
+  vaSpaceConcurrencyInvariants,
+);
