@@ -12,15 +12,11 @@
 //   startFree(thread, slot, withTracker)    thread gives the held buffer at `slot` to uvm_conf_computing_dma_buffer_free
 //   step(thread)                            thread runs its next atomic step
 
+import { concurrentInvariants, TaskFrame, withTaskTable, withTasksDescribed, type TaskSignatures } from '../common/concurrent.js';
 import type { FaultPlan } from '../common/faults.js';
-import { fail, ok, type Result } from '../common/result.js';
-import { bool, faultList, int, type Signature } from '../common/schema.js';
-import type { Invariant, Model } from '../common/spec.js';
-import { atQuiescentPoints } from '../common/concurrent.js';
 import { canonicalJson, linearizability, type Reference } from '../common/linearizability.js';
+import { fail, ok, type Result } from '../common/result.js';
 import {
-  copyTaskTable,
-  describeTasks,
   emptyTaskTable,
   isQuiescent,
   lockNext,
@@ -34,6 +30,8 @@ import {
   type TaskView,
   type WithTasks,
 } from '../common/scheduler.js';
+import { bool, faultList, int } from '../common/schema.js';
+import type { Invariant, Model } from '../common/spec.js';
 import type { Operation } from '../common/values.js';
 import { poolInvariants } from './invariants.js';
 import { DmaPoolModel } from './operations.js';
@@ -53,27 +51,47 @@ export const LIST_HEAD: BufferId = -1;
 /** The pool lock (dma_buffer_pool->lock). */
 export const POOL_LOCK = 'pool';
 
-export const poolTaskSignatures: { readonly [op: string]: Signature } = {
+export const poolTaskSignatures = {
   /** Thread `thread` calls uvm_conf_computing_dma_buffer_alloc (the arguments of `alloc`). */
   startAlloc: { thread: threadArg(), outTracker: bool(), faults: faultList() },
   /** Thread `thread` frees the held buffer at `slot` (modulo the number held), as `free`. */
   startFree: { thread: threadArg(), slot: int(0, 1023), withTracker: bool(), otherGpus: bool() },
   ...stepSignature,
-};
+} satisfies TaskSignatures;
 
 export function snapshotConcurrentPool(s: ConcurrentPoolState): ConcurrentPoolState {
-  const copy: ConcurrentPoolState = snapshotPool(s);
-  if (s.tasks !== undefined) copy.tasks = copyTaskTable(s.tasks);
-  return copy;
+  return withTaskTable<ConcurrentPoolState>(snapshotPool(s), s);
 }
 
 export function describeConcurrentPool(s: ConcurrentPoolState): string {
-  const tasks = describeTasks(s);
-  return describePool(s) + (tasks === '' ? '' : ` | ${tasks}`);
+  return withTasksDescribed(describePool(s), s, ' | ');
 }
 
 export class ConcurrentDmaPoolModel extends DmaPoolModel {
   protected readonly scheduler = new Scheduler(snapshotPool as (s: never) => unknown);
+
+  private readonly tasks = TaskFrame.of<ConcurrentPoolState, typeof poolTaskSignatures>(this.scheduler, poolTaskSignatures, {
+    startAlloc: {
+      // As alloc: the pool exists (UVM_ASSERT(num_dma_buffers > 0)).
+      when: (s) => s.initialized && s.numDmaBuffers > 0,
+      start: (s, { thread, outTracker, faults }) =>
+        this.scheduler.start(s, thread, { op: 'alloc', args: { outTracker, faults } }, (task, plan) => this.allocTask(s, task, outTracker, plan)),
+    },
+    startFree: {
+      when: (s) => s.held.length > 0,
+      start: (s, { thread, slot, withTracker, otherGpus }) => {
+        const at = slot % s.held.length;
+        const id = s.held[at] as BufferId;
+        // The caller hands the buffer over: from now on it is the free path's, not the caller's.
+        const handOver = () => {
+          s.held.splice(at, 1);
+          return { given: id, buffer: id };
+        };
+        const call: Operation = { op: 'free', args: { slot, withTracker, otherGpus } };
+        return this.scheduler.start(s, thread, call, (task) => this.freeTask(s, task, id, withTracker, otherGpus), handOver);
+      },
+    },
+  });
 
   /** The sequential initial state: the task table appears with the first task. */
   override initialState(): ConcurrentPoolState {
@@ -82,46 +100,12 @@ export class ConcurrentDmaPoolModel extends DmaPoolModel {
   }
 
   override precondition(s: ConcurrentPoolState, op: Operation): boolean {
-    const thread = op.args['thread'] as number;
-    switch (op.op) {
-      case 'startAlloc':
-        // As alloc: the pool exists (UVM_ASSERT(num_dma_buffers > 0)).
-        return this.scheduler.idle(s, thread) && s.initialized && s.numDmaBuffers > 0;
-      case 'startFree':
-        return this.scheduler.idle(s, thread) && s.held.length > 0;
-      case 'step':
-        return this.scheduler.runnable(s, thread);
-      default:
-        // The pool's own operations run as one uninterrupted step: only while no channel is inside the pool.
-        return isQuiescent(s) && super.precondition(s, op);
-    }
+    // The pool's own operations run as one uninterrupted step: only while no channel is inside the pool.
+    return this.tasks.precondition(s, op, () => isQuiescent(s) && super.precondition(s, op));
   }
 
   override apply(s: ConcurrentPoolState, op: Operation, faults: FaultPlan): Result {
-    this.scheduler.begin(s);
-    const a = op.args;
-    const thread = a['thread'] as number;
-    switch (op.op) {
-      case 'startAlloc': {
-        const call: Operation = { op: 'alloc', args: { outTracker: a['outTracker'] as boolean, faults: a['faults'] as number[] } };
-        return this.scheduler.start(s, thread, call, (task, plan) => this.allocTask(s, task, a['outTracker'] as boolean, plan));
-      }
-      case 'startFree': {
-        const slot = (a['slot'] as number) % s.held.length;
-        const id = s.held[slot] as BufferId;
-        const call: Operation = { op: 'free', args: { slot: a['slot'] as number, withTracker: a['withTracker'] as boolean, otherGpus: a['otherGpus'] as boolean } };
-        // The caller hands the buffer over: from now on it is the free path's, not the caller's.
-        const handOver = () => {
-          s.held.splice(slot, 1);
-          return { given: id, buffer: id };
-        };
-        return this.scheduler.start(s, thread, call, (task) => this.freeTask(s, task, id, a['withTracker'] as boolean, a['otherGpus'] as boolean), handOver);
-      }
-      case 'step':
-        return this.scheduler.step(s, thread);
-      default:
-        return super.apply(s, op, faults);
-    }
+    return this.tasks.apply(s, op, faults, () => super.apply(s, op, faults));
   }
 
   // ---- uvm_conf_computing_dma_buffer_alloc as a task ---------------------------------------------------------
@@ -304,7 +288,8 @@ function canonicalPool(s: PoolState): string {
 }
 
 /** The pool's invariants for runs with tasks: the sequential ones at quiescent points, then the concurrent ones. */
-export const concurrentPoolInvariants: readonly Invariant<ConcurrentPoolState>[] = [
-  ...atQuiescentPoints<ConcurrentPoolState>(poolInvariants, snapshotConcurrentPool),
-  ...poolConcurrencyInvariants,
-];
+export const concurrentPoolInvariants: readonly Invariant<ConcurrentPoolState>[] = concurrentInvariants(
+  poolInvariants,
+  snapshotConcurrentPool,
+  poolConcurrencyInvariants,
+);
