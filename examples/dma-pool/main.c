@@ -17,11 +17,15 @@ static void reset(void)
 	pool_teardown(&pool);
 }
 
+/* The specification's machine for the pool: every 4 KiB page of a 64-bit physical address space (UNBOUNDED_DMA_PAGES). */
+#define UNBOUNDED_DMA_PAGES (1ULL << 52)
+
 static void write_state(struct out *out)
 {
 	const struct dma_buffer *b;
 	const struct uvm_mem *m;
 	const char *sep = "";
+	uint64_t pages = 0; /* coherent DMA pages the live allocations hold */
 
 	out_printf(out, "\"state\":{\"initialized\":%s,\"numDmaBuffers\":%zu,\"nextBufferId\":%d,\"free\":[",
 		   pool.initialized ? "true" : "false", pool.num_dma_buffers, pool.next_buffer_id);
@@ -47,19 +51,41 @@ static void write_state(struct out *out)
 			out_printf(out, "%016llx", (unsigned long long)b->encrypted_page_mask[w]);
 		out_printf(out, "\"}");
 	}
+	/* The model's sysmem state (model/uvm-mem): one GPU, the DMA owner (0); memory the port never runs out of. */
 	out_printf(out, "},\"sysmem\":{\"mems\":{");
 	sep = "";
 	for (m = pool.sysmem.mems; m; m = m->next, sep = ",") {
-		out_printf(out, "%s\"%d\":{\"id\":%d,\"size\":", sep, m->id, m->id);
+		out_printf(out, "%s\"%d\":{\"id\":%d,\"dmaOwner\":0,\"size\":", sep, m->id, m->id);
 		out_u64(out, m->size);
 		out_printf(out, ",\"chunkSize\":");
 		out_u64(out, m->chunk_size);
-		out_printf(out, ",\"chunks\":%zu,\"cpuKernelMapped\":%s,\"cpuMappingDecrypted\":%s,\"gpuKernelMapped\":%s}", m->chunks,
-			   m->cpu_mapped ? "true" : "false", m->cpu_decrypted ? "true" : "false", m->gpu_mapped ? "true" : "false");
+		out_printf(out, ",\"chunks\":");
+		out_u64(out, m->chunks);
+		out_printf(out, ",\"kernelMappedOn\":%d,\"mappedOnPhys\":1,\"cpuKernelMapped\":%s}", m->gpu_mapped ? 1 : 0,
+			   m->cpu_mapped ? "true" : "false");
+		pages += m->chunks * (m->chunk_size / 4096);
 	}
-	out_printf(out, "},\"nextMemId\":%d,\"mappedCpuPagesSize\":", pool.sysmem.next_mem_id);
+	out_printf(out, "},\"nextMemId\":%d,\"sevEnabled\":%s,\"dmaPagesTotal\":", pool.sysmem.next_mem_id, pool.sysmem.sev_enabled ? "true" : "false");
+	out_u64(out, UNBOUNDED_DMA_PAGES);
+	out_printf(out, ",\"dmaPagesFree\":");
+	out_u64(out, UNBOUNDED_DMA_PAGES - pages);
+	out_printf(out, ",\"mappedCpuPagesSize\":[");
 	out_u64(out, pool.sysmem.mapped_cpu_pages_size);
-	out_printf(out, ",\"sevEnabled\":%s}}", pool.sysmem.sev_enabled ? "true" : "false");
+	out_printf(out, "],\"gpuKernelPtes\":[[");
+	sep = "";
+	for (m = pool.sysmem.mems; m; m = m->next)
+		if (m->gpu_mapped) {
+			out_printf(out, "%s%d", sep, m->id);
+			sep = ",";
+		}
+	out_printf(out, "]],\"iommuMappings\":[[]],\"cpuVmaps\":[");
+	sep = "";
+	for (m = pool.sysmem.mems; m; m = m->next)
+		if (m->cpu_mapped) {
+			out_printf(out, "%s{\"mem\":%d,\"decrypted\":%s}", sep, m->id, m->cpu_decrypted ? "true" : "false");
+			sep = ",";
+		}
+	out_printf(out, "]}}");
 }
 
 static struct dma_buffer *held_at(long long slot)

@@ -32,7 +32,7 @@ export const dmaPoolSpec: SubsystemSpec<PoolState> = {
   describe: describeConcurrentPool,
 };
 
-export { DmaPoolModel } from './operations.js';
+export { DmaPoolModel, poolMemRules } from './operations.js';
 export { ConcurrentDmaPoolModel, LIST_HEAD, POOL_LOCK, type ConcurrentPoolState } from './concurrent.js';
 export * from './state.js';
 export * from './versions.js';

@@ -1,7 +1,8 @@
 // Invariants of the CC DMA staging-buffer pool, each named for what it protects.
 
 import type { Invariant } from '../common/spec.js';
-import { AUTH_TAGS_SIZE, DMA_BUFFER_SIZE, type BufferId, type DmaBuffer, type PoolState } from './state.js';
+import { cpuMappingDecrypted, gpuBit, uvmMemInvariants } from '../uvm-mem/index.js';
+import { AUTH_TAGS_SIZE, DMA_BUFFER_SIZE, POOL_GPU, type BufferId, type DmaBuffer, type PoolState } from './state.js';
 import { poolRules } from './versions.js';
 
 const SOURCE = '000_e4d5058719a42ede.txt';
@@ -14,6 +15,9 @@ function duplicate<T>(xs: readonly T[]): T | undefined {
   }
   return undefined;
 }
+
+/** The sysmem invariants (model/uvm-mem), on the pool's allocations. */
+const sysmem = uvmMemInvariants<PoolState>({ mem: (s) => s.sysmem, gpuName: () => 'the DMA owner GPU' });
 
 export const poolInvariants: readonly Invariant<PoolState>[] = [
   {
@@ -84,19 +88,7 @@ export const poolInvariants: readonly Invariant<PoolState>[] = [
       return undefined;
     },
   },
-  {
-    // 000, "uvm_gpu_dma_alloc_page": mapped_cpu_pages_size grows by PAGE_SIZE per DMA page and must shrink likewise
-    // (580 and later, uvm_gpu.c parent_gpu_dma_alloc / uvm_parent_gpu_dma_free: by the chunk size per chunk).
-    name: 'mappedCpuPagesSizeIsExact',
-    source: `${SOURCE} § uvm_gpu_dma_alloc_page (atomic64_add(PAGE_SIZE, mapped_cpu_pages_size)); uvm_gpu.c 580.65.06 uvm_gpu_dma_alloc`,
-    check: ({ after }) => {
-      let expected = 0n;
-      for (const m of after.sysmem.mems.values()) expected += BigInt(m.chunks) * m.chunkSize;
-      return after.sysmem.mappedCpuPagesSize === expected
-        ? undefined
-        : `mapped_cpu_pages_size=0x${after.sysmem.mappedCpuPagesSize.toString(16)} but live DMA pages make 0x${expected.toString(16)}`;
-    },
-  },
+  sysmem.mappedCpuPagesSizeIsExact,
   {
     // 000, "dma_buffer_create": auth_tags_size = (DMA_BUFFER_SIZE / PAGE_SIZE) * AUTH_TAG_SIZE; both halves GPU-mapped;
     // "mem_map_cpu_to_sysmem_kernel": under SEV the kernel CPU mapping of DMA pages is decrypted.
@@ -113,10 +105,11 @@ export const poolInvariants: readonly Invariant<PoolState>[] = [
         const chunk = poolRules(after.version).stagingPageSize;
         if (data.chunkSize !== chunk) return `b${id} staging buffer is made of 0x${data.chunkSize.toString(16)}-byte chunks, but ${after.version} allocates it in 0x${chunk.toString(16)}-byte chunks`;
         if (tags.size !== AUTH_TAGS_SIZE) return `b${id} auth-tag buffer is 0x${tags.size.toString(16)} bytes, not 0x${AUTH_TAGS_SIZE.toString(16)}`;
-        if (!data.gpuKernelMapped || !tags.gpuKernelMapped) return `b${id} is pooled but not mapped on its GPU`;
+        const gpuMapped = (m: typeof data) => (m.kernelMappedOn & gpuBit(POOL_GPU)) !== 0;
+        if (!gpuMapped(data) || !gpuMapped(tags)) return `b${id} is pooled but not mapped on its GPU`;
         if (!data.cpuKernelMapped || !tags.cpuKernelMapped) return `b${id} is pooled but not mapped on the CPU`;
         // The pool exists only under Confidential Computing: the GPU reads these pages, so the CPU maps them decrypted.
-        if (!data.cpuMappingDecrypted || !tags.cpuMappingDecrypted) return `b${id} is mapped encrypted on the CPU: the GPU would read ciphertext`;
+        if (!cpuMappingDecrypted(after.sysmem, data.id) || !cpuMappingDecrypted(after.sysmem, tags.id)) return `b${id} is mapped encrypted on the CPU: the GPU would read ciphertext`;
       }
       return undefined;
     },
@@ -182,7 +175,7 @@ export const poolInvariants: readonly Invariant<PoolState>[] = [
       if (op.op !== 'alloc' || result.ok || faults.some((f) => f.site.startsWith('uvm_tracker'))) return undefined;
       if (after.numDmaBuffers !== before.numDmaBuffers || after.free.join() !== before.free.join())
         return `alloc failed in expansion yet the pool changed: num_dma_buffers ${before.numDmaBuffers} -> ${after.numDmaBuffers}, free [${after.free.join(' ')}]`;
-      if (after.sysmem.mappedCpuPagesSize !== before.sysmem.mappedCpuPagesSize) return 'alloc failed in expansion but DMA pages stayed allocated';
+      if (after.sysmem.mappedCpuPagesSize[POOL_GPU] !== before.sysmem.mappedCpuPagesSize[POOL_GPU]) return 'alloc failed in expansion but DMA pages stayed allocated';
       return undefined;
     },
   },
@@ -218,7 +211,7 @@ export const poolInvariants: readonly Invariant<PoolState>[] = [
       if (!teardown) return undefined;
       if (after.buffers.size !== 0) return `${after.buffers.size} buffers survive ${op.op === 'init' ? 'a failed init' : 'deinit'}`;
       if (after.numDmaBuffers !== 0) return `num_dma_buffers=${after.numDmaBuffers} after ${op.op}`;
-      if (after.sysmem.mems.size !== 0 || after.sysmem.mappedCpuPagesSize !== 0n) return `DMA memory still allocated after ${op.op}`;
+      if (after.sysmem.mems.size !== 0 || after.sysmem.mappedCpuPagesSize.some((v) => v !== 0n)) return `DMA memory still allocated after ${op.op}`;
       return undefined;
     },
   },
@@ -328,4 +321,8 @@ export const poolInvariants: readonly Invariant<PoolState>[] = [
       return now === expected ? undefined : `encrypt of page ${page} of b${id} left encrypted_page_mask=0x${now.toString(16)}, not 0x${expected.toString(16)}`;
     },
   },
+  // The other sysmem invariants (model/uvm-mem/README.md), after the pool's own.
+  sysmem.allocationCoversRequestedSize,
+  sysmem.cpuMappingIsDecryptedUnderEncryption,
+  sysmem.noMappingOutlivesItsMemory,
 ];

@@ -8,13 +8,14 @@ import { fail, ok, type Result } from '../common/result.js';
 import { bool, faultList, int, type Signature } from '../common/schema.js';
 import type { Model } from '../common/spec.js';
 import type { Args, Operation } from '../common/values.js';
-import { SysmemDmaOps } from '../uvm-mem/sysmem.js';
+import { UvmMemOps, type UvmMemRules } from '../uvm-mem/index.js';
 import { poolRules, type PoolVersionRules } from './versions.js';
 import {
   AUTH_TAGS_SIZE,
   DMA_BUFFER_SIZE,
   initialPoolState,
   PAGES_PER_BUFFER,
+  POOL_GPU,
   type BufferId,
   type DmaBuffer,
   type PoolState,
@@ -39,13 +40,21 @@ export const poolSignatures: { readonly [op: string]: Signature } = {
   deinit: {},
 };
 
+/**
+ * uvm_mem.c as a pool version has it; uvm_mem_map_gpu_kernel is one fallible call (the pool maps only on the DMA
+ * owner, and its C port and the upstream shim stub uvm_mem.c at that call: model/uvm-mem/README.md).
+ */
+export function poolMemRules(rules: PoolVersionRules): UvmMemRules {
+  return { chunkedDmaAlloc: rules.chunkedDmaAlloc, gpuKernelMapFaults: 'one-call' };
+}
+
 type BufferOutcome = { readonly ok: true; readonly buffer: DmaBuffer } | { readonly ok: false; readonly error: string };
 
 export class DmaPoolModel implements Model<PoolState> {
   /** The upstream version followed (versions.ts). */
   readonly rules: PoolVersionRules;
   /** The sysmem allocation steps the pool's buffers are made of. */
-  protected readonly mem: SysmemDmaOps;
+  protected readonly mem: UvmMemOps;
 
   /** `version`: a name of POOL_VERSION_NAMES (the default version when omitted). */
   constructor(version?: string) {
@@ -53,8 +62,13 @@ export class DmaPoolModel implements Model<PoolState> {
     this.mem = this.createSysmemOps();
   }
 
-  protected createSysmemOps(): SysmemDmaOps {
-    return new SysmemDmaOps(this.rules.chunkedDmaAlloc);
+  /** uvm_mem.c as the pool's version has it (poolMemRules). */
+  protected get memRules(): UvmMemRules {
+    return poolMemRules(this.rules);
+  }
+
+  protected createSysmemOps(): UvmMemOps {
+    return new UvmMemOps(this.memRules);
   }
 
   initialState(): PoolState {
@@ -238,15 +252,15 @@ export class DmaPoolModel implements Model<PoolState> {
       this.destroyBuffer(s, buffer.id);
       return { ok: false, error };
     };
-    const data = this.mem.allocSysmemDmaAndMapCpuKernel(s.sysmem, DMA_BUFFER_SIZE, faults, this.rules.stagingPageSize);
+    const data = this.mem.allocAndMapCpuKernel(s.sysmem, POOL_GPU, DMA_BUFFER_SIZE, faults, this.rules.stagingPageSize);
     if (!data.ok) return failed(data.error);
     buffer.alloc = data.id;
-    const dataMapError = this.mem.mapGpuKernel(s.sysmem, data.id, faults);
+    const dataMapError = this.mem.mapGpuKernel(s.sysmem, data.id, POOL_GPU, faults);
     if (dataMapError !== undefined) return failed(dataMapError);
-    const tags = this.mem.allocSysmemDmaAndMapCpuKernel(s.sysmem, AUTH_TAGS_SIZE, faults);
+    const tags = this.mem.allocAndMapCpuKernel(s.sysmem, POOL_GPU, AUTH_TAGS_SIZE, faults);
     if (!tags.ok) return failed(tags.error);
     buffer.authTag = tags.id;
-    const tagMapError = this.mem.mapGpuKernel(s.sysmem, tags.id, faults);
+    const tagMapError = this.mem.mapGpuKernel(s.sysmem, tags.id, POOL_GPU, faults);
     if (tagMapError !== undefined) return failed(tagMapError);
     return { ok: true, buffer };
   }

@@ -2,7 +2,7 @@
 // Source: 000_e4d5058719a42ede.txt, "uvm_conf_computing_dma_buffer_alloc" and the uvm_conf_computing.c
 // sections it quotes (dma_buffer_pool_expand_locked, dma_buffer_create).
 
-import { emptySysmemSpace, PAGE_SIZE, type MemId, type SysmemSpace } from '../uvm-mem/sysmem.js';
+import { emptyUvmMemSpace, PAGE_SIZE, snapshotUvmMemSpace, UNBOUNDED_DMA_PAGES, type MemId, type UvmMemSpace } from '../uvm-mem/index.js';
 import { DEFAULT_POOL_VERSION, type PoolVersionName } from './versions.js';
 
 /** UVM_CONF_COMPUTING_DMA_BUFFER_SIZE: one VA block (2 MiB) of staging memory per buffer. */
@@ -51,8 +51,16 @@ export interface PoolState {
   /** Every buffer struct that exists (uvm_kvmalloc'ed and not yet uvm_kvfree'd). */
   buffers: Map<BufferId, DmaBuffer>;
   nextBufferId: BufferId;
-  /** The DMA owner GPU's sysmem allocations. */
-  sysmem: SysmemSpace;
+  /** The sysmem allocations of the pool's GPU, the DMA owner (GPU 0, the only one the pool uses). */
+  sysmem: UvmMemSpace;
+}
+
+/** The pool's one GPU: the DMA owner of every buffer. */
+export const POOL_GPU = 0;
+
+/** The pool's allocations: one GPU; the machine's coherent DMA memory runs out only where the fault plan says. */
+export function emptyPoolSysmem(sevEnabled: boolean): UvmMemSpace {
+  return emptyUvmMemSpace(1, sevEnabled, UNBOUNDED_DMA_PAGES);
 }
 
 export function initialPoolState(version: PoolVersionName = DEFAULT_POOL_VERSION, sevEnabled = true): PoolState {
@@ -64,7 +72,7 @@ export function initialPoolState(version: PoolVersionName = DEFAULT_POOL_VERSION
     held: [],
     buffers: new Map(),
     nextBufferId: 0,
-    sysmem: emptySysmemSpace(sevEnabled),
+    sysmem: emptyPoolSysmem(sevEnabled),
   };
 }
 
@@ -77,12 +85,7 @@ export function snapshotPool(s: PoolState): PoolState {
     held: [...s.held],
     buffers: new Map([...s.buffers].map(([id, b]) => [id, { ...b }])),
     nextBufferId: s.nextBufferId,
-    sysmem: {
-      mems: new Map([...s.sysmem.mems].map(([id, m]) => [id, { ...m }])),
-      nextMemId: s.sysmem.nextMemId,
-      mappedCpuPagesSize: s.sysmem.mappedCpuPagesSize,
-      sevEnabled: s.sysmem.sevEnabled,
-    },
+    sysmem: snapshotUvmMemSpace(s.sysmem),
   };
 }
 
@@ -96,6 +99,6 @@ export function describePool(s: PoolState): string {
     `num_dma_buffers=${s.numDmaBuffers} free=${ids(s.free)} held=${ids(s.held)}` +
     (pending.length > 0 ? ` tracker-pending={${pending.join(' ')}}` : '') +
     (deinit.length > 0 ? ` tracker-deinitialised={${deinit.join(' ')}}` : '') +
-    ` mems=${s.sysmem.mems.size} mapped_cpu_pages_size=0x${s.sysmem.mappedCpuPagesSize.toString(16)}`
+    ` mems=${s.sysmem.mems.size} mapped_cpu_pages_size=0x${(s.sysmem.mappedCpuPagesSize[POOL_GPU] ?? 0n).toString(16)}`
   );
 }

@@ -2,7 +2,7 @@
 
 import type { Result } from '../common/result.js';
 import type { Invariant } from '../common/spec.js';
-import { PAGE_SIZE, type UvmMemSpace } from '../uvm-mem/sysmem.js';
+import { PAGE_SIZE, uvmMemInvariants, type UvmMemSpace } from '../uvm-mem/index.js';
 import {
   CPU,
   formatMask,
@@ -186,6 +186,9 @@ const gpuName = (g: number) => (GPUS[g] as GpuInfo).name;
 const hex = (x: bigint) => '0x' + x.toString(16);
 const isAllocOp = (op: string) => op === 'memAlloc' || op === 'memAllocAndMapCpu';
 
+/** The sysmem invariants (model/uvm-mem), on the VA space's allocations. */
+const sysmem = uvmMemInvariants<VaSpaceState>({ mem: (s) => s.mem, gpuName });
+
 /** What must hold after every step, and what a refused or failed call must (not) do. */
 const vaSpaceStateInvariants: readonly Invariant<VaSpaceState>[] = [
   // ----- registration -----
@@ -353,19 +356,7 @@ const vaSpaceStateInvariants: readonly Invariant<VaSpaceState>[] = [
       return undefined;
     },
   },
-  {
-    // 000, "uvm_mem_alloc": physical_size = UVM_ALIGN_UP(size, chunk_size); chunks_count = physical_size / chunk_size.
-    name: 'allocationCoversRequestedSize',
-    source: `${S000} § uvm_mem_alloc (UVM_ALIGN_UP(mem->size, mem->chunk_size))`,
-    check: ({ after }) => {
-      for (const m of after.mem.mems.values()) {
-        const physical = m.chunks * m.chunkSize;
-        if (physical < m.size) return `m${m.id}: ${m.chunks} chunks of ${hex(m.chunkSize)} (${hex(physical)} B) do not cover the ${hex(m.size)} B asked for`;
-        if (physical - m.chunkSize >= m.size) return `m${m.id}: ${m.chunks} chunks for ${hex(m.size)} B is more than aligning up gives`;
-      }
-      return undefined;
-    },
-  },
+  sysmem.allocationCoversRequestedSize,
   {
     // 000, "mem_alloc_sysmem_dma_chunks": err_no_mem -> mem_free_sysmem_dma_chunks; uvm_mem_alloc's error path
     // and uvm_mem_alloc_sysmem_dma_and_map_cpu_kernel's both uvm_mem_free what was made.
@@ -378,73 +369,9 @@ const vaSpaceStateInvariants: readonly Invariant<VaSpaceState>[] = [
       return memFingerprint(after.mem) === memFingerprint(before.mem) ? undefined : 'failed allocation left an allocation, a mapping or page accounting behind';
     },
   },
-  {
-    // 000, "uvm_gpu_dma_alloc_page": atomic64_add(PAGE_SIZE, &mapped_cpu_pages_size) per page; uvm_gpu.c's
-    // IOMMU map/unmap of the pages for other GPUs adds/subtracts their size on those GPUs likewise.
-    name: 'mappedPagesAccountingIsExact',
-    source: `${S000} § uvm_gpu_dma_alloc_page (atomic64_add(PAGE_SIZE, &parent_gpu->mapped_cpu_pages_size))`,
-    check: ({ after }) => {
-      const mem = after.mem;
-      const want = Array.from({ length: GPU_COUNT }, () => 0n);
-      let pages = 0n;
-      for (const m of mem.mems.values()) {
-        pages += m.chunks;
-        want[m.dmaOwner] = (want[m.dmaOwner] ?? 0n) + m.chunks * PAGE_SIZE;
-        for (let g = 0; g < GPU_COUNT; g++) if (g !== m.dmaOwner && m.mappedOnPhys & (1 << g)) want[g] = (want[g] ?? 0n) + m.chunks * m.chunkSize;
-      }
-      for (let g = 0; g < GPU_COUNT; g++) {
-        const have = mem.mappedCpuPagesSize[g] ?? 0n;
-        if (have !== want[g]) return `${gpuName(g)}: mapped_cpu_pages_size=${hex(have)} but its DMA pages and IOMMU mappings make ${hex(want[g] ?? 0n)}`;
-      }
-      if (mem.dmaPagesFree + pages !== mem.dmaPagesTotal) return `${pages} DMA pages are allocated and ${mem.dmaPagesFree} free, of ${mem.dmaPagesTotal}`;
-      return undefined;
-    },
-  },
-  {
-    // 000, "mem_map_cpu_to_sysmem_kernel": if (sev_enabled && uvm_mem_is_sysmem_dma(mem)) prot = uvm_pgprot_decrypted(PAGE_KERNEL_NOENC).
-    name: 'cpuMappingIsDecryptedUnderEncryption',
-    source: `${S000} § mem_map_cpu_to_sysmem_kernel (uvm_pgprot_decrypted(PAGE_KERNEL_NOENC) under SEV)`,
-    check: ({ after }) => {
-      if (!after.mem.sevEnabled) return undefined;
-      const bad = after.mem.cpuVmaps.find((v) => !v.decrypted);
-      return bad === undefined ? undefined : `m${bad.mem} is vmap()ed encrypted under SEV: the CPU and the GPU would see different bytes`;
-    },
-  },
-  {
-    // 000, "uvm_mem_map_cpu_kernel" and uvm_mem.c's uvm_mem_free ("Clear all mappings and free the memory"):
-    // every PTE, IOMMU mapping and vmap is of a live allocation and recorded in its mapped_on masks.
-    name: 'noMappingOutlivesItsMemory',
-    source: `${S000} § uvm_mem_map_cpu_kernel / mem_set_mapped_on_cpu_kernel; uvm_mem.c uvm_mem_free`,
-    check: ({ after }) => {
-      const mem = after.mem;
-      for (let g = 0; g < GPU_COUNT; g++) {
-        for (const id of mem.gpuKernelPtes[g] ?? []) {
-          const m = mem.mems.get(id);
-          if (m === undefined) return `${gpuName(g)}'s kernel page tables still map m${id}, which was freed`;
-          if ((m.kernelMappedOn & (1 << g)) === 0) return `${gpuName(g)} maps m${id} but its kernel.mapped_on lacks ${gpuName(g)}`;
-        }
-        for (const id of mem.iommuMappings[g] ?? []) {
-          const m = mem.mems.get(id);
-          if (m === undefined) return `${gpuName(g)} still has IOMMU mappings of m${id}, which was freed`;
-          if ((m.mappedOnPhys & (1 << g)) === 0) return `${gpuName(g)} has IOMMU mappings of m${id} but its mapped_on_phys lacks ${gpuName(g)}`;
-        }
-      }
-      for (const v of mem.cpuVmaps) {
-        const m = mem.mems.get(v.mem);
-        if (m === undefined) return `a kernel vmap of m${v.mem} outlives the allocation`;
-        if (!m.cpuKernelMapped) return `m${v.mem} is vmap()ed but not marked mapped on the CPU`;
-      }
-      for (const m of mem.mems.values()) {
-        for (let g = 0; g < GPU_COUNT; g++) {
-          if (m.kernelMappedOn & (1 << g) && !(mem.gpuKernelPtes[g] ?? []).includes(m.id)) return `m${m.id} is marked mapped on ${gpuName(g)} without PTEs there`;
-          if (m.kernelMappedOn & (1 << g) && !(m.mappedOnPhys & (1 << g))) return `m${m.id} is kernel-mapped on ${gpuName(g)} without DMA addresses for it`;
-          if (g !== m.dmaOwner && m.mappedOnPhys & (1 << g) && !(mem.iommuMappings[g] ?? []).includes(m.id)) return `m${m.id} is marked phys-mapped on ${gpuName(g)} without IOMMU mappings`;
-        }
-        if (m.cpuKernelMapped && !mem.cpuVmaps.some((v) => v.mem === m.id)) return `m${m.id} is marked mapped on the CPU without a vmap`;
-      }
-      return undefined;
-    },
-  },
+  sysmem.mappedCpuPagesSizeIsExact,
+  sysmem.cpuMappingIsDecryptedUnderEncryption,
+  sysmem.noMappingOutlivesItsMemory,
   {
     // 000, "uvm_va_space_register_gpu" (registration is what makes a GPU usable) with uvm_va_range_unregister_gpu,
     // which uvm_mem_unmap_gpu_phys()es the VA space's allocations from a GPU that leaves.

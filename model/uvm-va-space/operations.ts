@@ -9,7 +9,7 @@ import { fail, ok, type Result } from '../common/result.js';
 import { bool, faultList, int, oneOf, u64, type Signature } from '../common/schema.js';
 import type { Model } from '../common/spec.js';
 import type { Args, Operation } from '../common/values.js';
-import { emptyUvmMemSpace, UvmMemOps, type GpuIndex, type MemId, type MemPageSize } from '../uvm-mem/sysmem.js';
+import { emptyUvmMemSpace, MEM_PAGE_SIZES, UvmMemOps, type GpuIndex, type MemId, type MemPageSize } from '../uvm-mem/index.js';
 import {
   CPU,
   DMA_PAGES_TOTAL,
@@ -409,7 +409,7 @@ export class UvmVaSpaceModel implements Model<VaSpaceState> {
 
   memAlloc(s: VaSpaceState, owner: GpuIndex, size: bigint, pageSize: MemPageSize, faults: FaultPlan): Result {
     if (!this.gpuUsable(s, owner)) return fail('NV_ERR_INVALID_DEVICE');
-    const made = this.mem.alloc(s.mem, owner, size, pageSize, faults);
+    const made = this.mem.alloc(s.mem, owner, size, MEM_PAGE_SIZES[pageSize], faults);
     return made.ok ? ok(made.id) : fail(made.error);
   }
 

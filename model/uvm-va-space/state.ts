@@ -4,7 +4,7 @@
 // Sources: 000_e4d5058719a42ede.txt ("uvm_va_space_register_gpu", the uvm_mem.c sections) and
 // 003_af321b1ea2953044.txt ("va_space_create").
 
-import { bitsOf, emptyUvmMemSpace, snapshotUvmMemSpace, type UvmMemSpace } from '../uvm-mem/sysmem.js';
+import { bitsOf, cpuMappingDecrypted, emptyUvmMemSpace, PAGE_SIZE, snapshotUvmMemSpace, type UvmMemSpace } from '../uvm-mem/index.js';
 
 /** A GPU of the machine the model runs on, with the properties registration looks at. */
 export interface GpuInfo {
@@ -186,9 +186,10 @@ export function describeVaSpace(s: VaSpaceState): string {
     const m = s.mem.mems.get(id);
     if (m === undefined) return '';
     const gpus = bitsOf(m.kernelMappedOn).map((g) => `gpu${g}`).join(',');
-    const decrypted = s.mem.cpuVmaps.find((v) => v.mem === id)?.decrypted ?? false;
+    const decrypted = cpuMappingDecrypted(s.mem, id);
     const cpu = !m.cpuKernelMapped ? '' : decrypted ? ', cpu-mapped decrypted' : s.mem.sevEnabled ? ', cpu-mapped ENCRYPTED' : ', cpu-mapped';
-    const pages = `${m.chunks} page${m.chunks === 1n ? '' : 's'}`;
+    const plural = m.chunks === 1n ? '' : 's';
+    const pages = m.chunkSize === PAGE_SIZE ? `${m.chunks} page${plural}` : `${m.chunks} chunk${plural} of 0x${m.chunkSize.toString(16)} B`;
     return `m${id}(owner gpu${m.dmaOwner}, 0x${m.size.toString(16)} B, ${pages}${gpus ? `, kernel-mapped on ${gpus}` : ''}${cpu})`;
   });
   const accounting = s.mem.mappedCpuPagesSize.map((v, g) => (v === 0n ? '' : `gpu${g}=0x${v.toString(16)}`)).filter((x) => x !== '');

@@ -3,8 +3,9 @@
 
 import type { FaultPlan } from '../../model/common/faults.js';
 import { fail, ok, type Result } from '../../model/common/result.js';
-import { DMA_BUFFER_SIZE, DmaPoolModel, PAGES_PER_BUFFER, type BufferId, type PoolState } from '../../model/dma-pool/index.js';
-import { SysmemDmaOps, type MemId, type SysmemSpace } from '../../model/uvm-mem/sysmem.js';
+import { DMA_BUFFER_SIZE, DmaPoolModel, PAGES_PER_BUFFER, POOL_GPU, type BufferId, type PoolState } from '../../model/dma-pool/index.js';
+import { gpuBit, UvmMemOps, type GpuIndex, type MemId, type UvmMemSpace } from '../../model/uvm-mem/index.js';
+import { ChunkCountInPages, ChunkFailureKeepsAccounting, ChunkFreeGivesBackPageSize, CpuMappingLeftEncrypted, FreeSkipsVunmap } from '../uvm-mem/mutants.js';
 import { mutantOf, type MutantDef } from '../harness/suite.js';
 
 /** alloc hands the buffer out without uvm_page_mask_zero(&encrypted_page_mask). */
@@ -89,7 +90,7 @@ class ExpandFailsOnPartialSuccess extends DmaPoolModel {
 class CreateLeaksStagingOnFailure extends DmaPoolModel {
   override destroyBuffer(s: PoolState, id: BufferId): void {
     const b = s.buffers.get(id);
-    const halfMade = b !== undefined && (b.authTag === null || !s.sysmem.mems.get(b.authTag)?.gpuKernelMapped);
+    const halfMade = b !== undefined && (b.authTag === null || ((s.sysmem.mems.get(b.authTag)?.kernelMappedOn ?? 0) & gpuBit(POOL_GPU)) === 0);
     if (halfMade && b !== undefined) b.alloc = null;
     super.destroyBuffer(s, id);
   }
@@ -123,40 +124,25 @@ class InitKeepsPartialPool extends DmaPoolModel {
 
 /** The auth-tag buffer sized one tag per buffer instead of one per page. */
 class AuthTagSizedPerBuffer extends DmaPoolModel {
-  protected override createSysmemOps(): SysmemDmaOps {
-    return new (class extends SysmemDmaOps {
-      override allocSysmemDmaAndMapCpuKernel(space: SysmemSpace, size: bigint, faults: FaultPlan, pageSize?: bigint) {
-        return super.allocSysmemDmaAndMapCpuKernel(space, size === 8192n ? 16n : size, faults, pageSize);
+  protected override createSysmemOps(): UvmMemOps {
+    return new (class extends UvmMemOps {
+      override allocAndMapCpuKernel(space: UvmMemSpace, owner: GpuIndex, size: bigint, faults: FaultPlan, pageSize?: bigint) {
+        return super.allocAndMapCpuKernel(space, owner, size === 8192n ? 16n : size, faults, pageSize);
       }
-    })(this.rules.chunkedDmaAlloc);
+    })(this.memRules);
   }
 }
 
 /** The auth-tag buffer is never mapped on the GPU. */
 class AuthTagNotGpuMapped extends DmaPoolModel {
-  protected override createSysmemOps(): SysmemDmaOps {
-    return new (class extends SysmemDmaOps {
-      override mapGpuKernel(space: SysmemSpace, id: MemId, faults: FaultPlan): string | undefined {
+  protected override createSysmemOps(): UvmMemOps {
+    return new (class extends UvmMemOps {
+      override mapGpuKernel(space: UvmMemSpace, id: MemId, gpu: GpuIndex, faults: FaultPlan): string | undefined {
         const mem = space.mems.get(id);
         if (mem !== undefined && mem.size !== 2n * 1024n * 1024n) return faults.fails('uvm_mem_map_gpu_kernel') ? 'NV_ERR_NO_MEMORY' : undefined;
-        return super.mapGpuKernel(space, id, faults);
+        return super.mapGpuKernel(space, id, gpu, faults);
       }
-    })(this.rules.chunkedDmaAlloc);
-  }
-}
-
-/** A page allocation failing part way leaves the pages made so far counted in mapped_cpu_pages_size. */
-class ChunkFailureKeepsAccounting extends DmaPoolModel {
-  protected override createSysmemOps(): SysmemDmaOps {
-    return new (class extends SysmemDmaOps {
-      override allocSysmemDma(space: SysmemSpace, size: bigint, faults: FaultPlan, pageSize: bigint = 4096n) {
-        const start = faults.asked;
-        const out = super.allocSysmemDma(space, size, faults, pageSize);
-        const chunksMade = faults.asked - start - 4; // the failing chunk itself was not made
-        if (!out.ok && chunksMade > 0) space.mappedCpuPagesSize += BigInt(chunksMade) * pageSize;
-        return out;
-      }
-    })(this.rules.chunkedDmaAlloc);
+    })(this.memRules);
   }
 }
 
@@ -205,23 +191,23 @@ class FreeReleasesAuthTags extends DmaPoolModel {
 
 /** The staging buffer is sized in pages where bytes are meant (PAGES_PER_BUFFER bytes instead of DMA_BUFFER_SIZE). */
 class StagingSizedInPages extends DmaPoolModel {
-  protected override createSysmemOps(): SysmemDmaOps {
-    return new (class extends SysmemDmaOps {
-      override allocSysmemDmaAndMapCpuKernel(space: SysmemSpace, size: bigint, faults: FaultPlan, pageSize?: bigint) {
-        return super.allocSysmemDmaAndMapCpuKernel(space, size === DMA_BUFFER_SIZE ? BigInt(PAGES_PER_BUFFER) : size, faults, size === DMA_BUFFER_SIZE ? 4096n : pageSize);
+  protected override createSysmemOps(): UvmMemOps {
+    return new (class extends UvmMemOps {
+      override allocAndMapCpuKernel(space: UvmMemSpace, owner: GpuIndex, size: bigint, faults: FaultPlan, pageSize?: bigint) {
+        return super.allocAndMapCpuKernel(space, owner, size === DMA_BUFFER_SIZE ? BigInt(PAGES_PER_BUFFER) : size, faults, size === DMA_BUFFER_SIZE ? 4096n : pageSize);
       }
-    })(this.rules.chunkedDmaAlloc);
+    })(this.memRules);
   }
 }
 
 /** The staging buffer is allocated with uvm_mem_alloc_sysmem_dma alone: never mapped on the CPU. */
 class StagingNotCpuMapped extends DmaPoolModel {
-  protected override createSysmemOps(): SysmemDmaOps {
-    return new (class extends SysmemDmaOps {
-      override allocSysmemDmaAndMapCpuKernel(space: SysmemSpace, size: bigint, faults: FaultPlan, pageSize?: bigint) {
-        return size === DMA_BUFFER_SIZE ? this.allocSysmemDma(space, size, faults, pageSize) : super.allocSysmemDmaAndMapCpuKernel(space, size, faults, pageSize);
+  protected override createSysmemOps(): UvmMemOps {
+    return new (class extends UvmMemOps {
+      override allocAndMapCpuKernel(space: UvmMemSpace, owner: GpuIndex, size: bigint, faults: FaultPlan, pageSize = 0n) {
+        return size === DMA_BUFFER_SIZE ? this.alloc(space, owner, size, pageSize, faults) : super.allocAndMapCpuKernel(space, owner, size, faults, pageSize);
       }
-    })(this.rules.chunkedDmaAlloc);
+    })(this.memRules);
   }
 }
 
@@ -291,15 +277,15 @@ class AllocReportsNoMemoryForWaitFailure extends DmaPoolModel {
 
 /** The staging buffer's kernel CPU mapping is made with the ordinary (encrypted) protection. */
 class StagingMappedEncrypted extends DmaPoolModel {
-  protected override createSysmemOps(): SysmemDmaOps {
-    return new (class extends SysmemDmaOps {
-      override mapCpuKernel(space: SysmemSpace, id: MemId, faults: FaultPlan): string | undefined {
+  protected override createSysmemOps(): UvmMemOps {
+    return new (class extends UvmMemOps {
+      override mapCpuKernel(space: UvmMemSpace, id: MemId, faults: FaultPlan): string | undefined {
         const error = super.mapCpuKernel(space, id, faults);
         const mem = space.mems.get(id);
-        if (error === undefined && mem !== undefined && mem.size === DMA_BUFFER_SIZE) mem.cpuMappingDecrypted = false;
+        if (error === undefined && mem !== undefined && mem.size === DMA_BUFFER_SIZE) space.cpuVmaps = space.cpuVmaps.map((v) => (v.mem === id ? { mem: id, decrypted: false } : v));
         return error;
       }
-    })(this.rules.chunkedDmaAlloc);
+    })(this.memRules);
   }
 }
 
@@ -431,26 +417,22 @@ class InitCountsBeforeCreating extends DmaPoolModel {
 
 /** 580: the staging buffer still allocated in PAGE_SIZE chunks (512 DMA pages), as before 580. */
 class StagingAllocatedInPages extends DmaPoolModel {
-  protected override createSysmemOps(): SysmemDmaOps {
-    return new (class extends SysmemDmaOps {
-      override allocSysmemDmaAndMapCpuKernel(space: SysmemSpace, size: bigint, faults: FaultPlan) {
-        return super.allocSysmemDmaAndMapCpuKernel(space, size, faults, 4096n);
+  protected override createSysmemOps(): UvmMemOps {
+    return new (class extends UvmMemOps {
+      override allocAndMapCpuKernel(space: UvmMemSpace, owner: GpuIndex, size: bigint, faults: FaultPlan) {
+        return super.allocAndMapCpuKernel(space, owner, size, faults, 4096n);
       }
-    })(this.rules.chunkedDmaAlloc);
+    })(this.memRules);
   }
 }
 
-/** 580: freeing a DMA chunk gives back PAGE_SIZE to mapped_cpu_pages_size (uvm_parent_gpu_dma_free_page kept), not the chunk size. */
-class ChunkFreeGivesBackPageSize extends DmaPoolModel {
-  protected override createSysmemOps(): SysmemDmaOps {
-    return new (class extends SysmemDmaOps {
-      override free(space: SysmemSpace, id: MemId): void {
-        const mem = space.mems.get(id);
-        super.free(space, id);
-        if (mem !== undefined) space.mappedCpuPagesSize += BigInt(mem.chunks) * (mem.chunkSize - 4096n);
-      }
-    })(this.rules.chunkedDmaAlloc);
-  }
+/** A pool model whose uvm_mem steps are `Ops` (a uvm_mem.c bug, properties/uvm-mem/mutants.ts), with the pool's rules. */
+function withMemOps(Ops: typeof UvmMemOps): new (version?: string) => DmaPoolModel {
+  return class extends DmaPoolModel {
+    protected override createSysmemOps(): UvmMemOps {
+      return new Ops(this.memRules);
+    }
+  };
 }
 
 const mutant = mutantOf<PoolState>('poolLifecycle');
@@ -470,7 +452,7 @@ export const poolMutants: readonly MutantDef<PoolState>[] = [
   mutant('initKeepsPartialPool', 'deinitLeavesNothingAllocated', 1, 'a failed init keeps the buffers it made', InitKeepsPartialPool),
   mutant('authTagSizedPerBuffer', 'liveBufferIsWholeAndMapped', 1, 'the auth-tag buffer holds one tag, not one per page', AuthTagSizedPerBuffer),
   mutant('authTagNotGpuMapped', 'liveBufferIsWholeAndMapped', 1, 'the auth-tag buffer is never mapped on the GPU', AuthTagNotGpuMapped),
-  mutant('chunkFailureKeepsAccounting', 'mappedCpuPagesSizeIsExact', 1, 'a failed page allocation leaves the pages made so far in mapped_cpu_pages_size', ChunkFailureKeepsAccounting),
+  mutant('chunkFailureKeepsAccounting', 'mappedCpuPagesSizeIsExact', 1, 'a failed page allocation leaves the pages made so far in mapped_cpu_pages_size', withMemOps(ChunkFailureKeepsAccounting)),
   mutant('allocSkipsTrackerWait', 'handedOutBufferHasNoPendingWork', 4, "alloc hands out a buffer without waiting for its previous user's tracker", AllocSkipsTrackerWait),
   mutant('trackerFailureDestroysBuffer', 'failedOperationHandsOutNothing', 4, "alloc's error path destroys the pool's buffer", TrackerFailureDestroysBuffer),
   mutant('trackerFailureFreesStaging', 'pooledAndHeldBuffersAreLive', 4, "alloc's error path frees the staging memory of the buffer it gives back", TrackerFailureFreesStaging),
@@ -494,7 +476,10 @@ export const poolMutants: readonly MutantDef<PoolState>[] = [
   mutant('encryptMarksNextPage', 'encryptMarksThatPage', 3, 'encrypt marks the page after the one encrypted', EncryptMarksNextPage),
   mutant('initCountsBeforeCreating', 'deinitLeavesNothingAllocated', 1, "upstream's pool init: num_dma_buffers set to the full count before any buffer is made", InitCountsBeforeCreating, BOTH),
   mutant('stagingAllocatedInPages', 'liveBufferIsWholeAndMapped', 1, '580: the staging buffer allocated in 4 KiB pages instead of one 2 MiB chunk', StagingAllocatedInPages, ['uvm-580']),
-  mutant('chunkFreeGivesBackPageSize', 'mappedCpuPagesSizeIsExact', 1, '580: freeing a DMA chunk takes PAGE_SIZE off mapped_cpu_pages_size, not the chunk size', ChunkFreeGivesBackPageSize, ['uvm-580']),
+  mutant('chunkFreeGivesBackPageSize', 'mappedCpuPagesSizeIsExact', 1, '580: freeing a DMA chunk takes PAGE_SIZE off mapped_cpu_pages_size, not the chunk size', withMemOps(ChunkFreeGivesBackPageSize), ['uvm-580']),
+  mutant('cpuMappingLeftEncrypted', 'cpuMappingIsDecryptedUnderEncryption', 1, 'the kernel CPU mapping of DMA sysmem keeps PAGE_KERNEL under SEV', withMemOps(CpuMappingLeftEncrypted), BOTH),
+  mutant('freeSkipsVunmap', 'noMappingOutlivesItsMemory', 1, 'uvm_mem_free does not unmap the kernel CPU mapping', withMemOps(FreeSkipsVunmap), BOTH),
+  mutant('chunkCountInPages', 'allocationCoversRequestedSize', 1, '580: chunks_count computed in pages although the staging buffer is one 2 MiB chunk', withMemOps(ChunkCountInPages), ['uvm-580']),
 ];
 
 const reuseMutant = mutantOf<PoolState>('trackerReuse');

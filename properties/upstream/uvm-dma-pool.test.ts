@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaultPlan } from '../../model/common/faults.js';
-import { emptySysmemSpace, SysmemDmaOps } from '../../model/uvm-mem/sysmem.js';
+import { emptyPoolSysmem, POOL_GPU, poolMemRules, poolRules } from '../../model/dma-pool/index.js';
+import { UvmMemOps } from '../../model/uvm-mem/index.js';
 import { parseFixedArgument, withFixedArguments } from '../harness/fixed-arguments.js';
 import { replay } from '../harness/replay.js';
 import { listCaseFiles, load } from '../harness/store.js';
@@ -54,14 +55,14 @@ describe('uvm-dma-pool shim (no upstream tree needed)', () => {
 
   it("asks the fault plan at the specification's fallible steps of a sysmem DMA allocation, in its order", () => {
     const plan = new RecordingPlan();
-    const ops = new SysmemDmaOps(false);
-    const space = emptySysmemSpace(true);
-    const made = ops.allocSysmemDmaAndMapCpuKernel(space, 8192n, plan);
+    const ops = new UvmMemOps(poolMemRules(poolRules('uvm-575')));
+    const space = emptyPoolSysmem(true);
+    const made = ops.allocAndMapCpuKernel(space, POOL_GPU, 8192n, plan);
     expect(made.ok).toBe(true);
-    if (made.ok) expect(ops.mapGpuKernel(space, made.id, plan)).toBeUndefined();
+    if (made.ok) expect(ops.mapGpuKernel(space, made.id, POOL_GPU, plan)).toBeUndefined();
     expect(lines.get('sites')?.split('|')).toEqual(plan.sites);
     expect(lines.get('status')).toBe('NV_OK');
-    expect(lines.get('mapped_cpu_pages_size')).toBe(String(space.mappedCpuPagesSize));
+    expect(lines.get('mapped_cpu_pages_size')).toBe(String(space.mappedCpuPagesSize[POOL_GPU]));
     expect(lines.get('after free')).toBe('0');
   });
 

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { U64_MAX } from '../../model/common/u64.js';
 import type { Operation } from '../../model/common/values.js';
 import { DMA_PAGES_TOTAL } from '../../model/uvm-va-space/state.js';
-import { PAGE_SIZE } from '../../model/uvm-mem/sysmem.js';
+import { PAGE_SIZE } from '../../model/uvm-mem/index.js';
 
 const op = (name: string, args: Operation['args']): Operation => ({ op: name, args });
 

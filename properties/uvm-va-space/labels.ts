@@ -10,7 +10,7 @@
 
 import type { Step } from '../../model/common/spec.js';
 import { GPUS, isRegistered, liveMems, type VaSpaceState } from '../../model/uvm-va-space/index.js';
-import { bitsOf, PAGE_SIZE } from '../../model/uvm-mem/sysmem.js';
+import { bitsOf, PAGE_SIZE } from '../../model/uvm-mem/index.js';
 import type { CaseLabel } from '../harness/suite.js';
 
 type VaStep = Step<VaSpaceState>;
@@ -113,7 +113,7 @@ export const sysmemLabels: readonly CaseLabel<VaSpaceState>[] = [
       if (allocating(s) && refusedWith(s, 'NV_ERR_NO_MEMORY')) {
         // Fallible steps 0-2 come before the page loop: a page failing at index > 3 follows a page that was made;
         // a failure with no fault injected is the machine running out of DMA pages, after one was made if any were free.
-        if (s.faults.some((f) => f.site === 'dma_alloc_coherent' && f.index > 3)) return true;
+        if (s.faults.some((f) => f.site === 'uvm_gpu_dma_alloc_page' && f.index > 3)) return true;
         if (s.faults.length === 0 && s.before.mem.dmaPagesFree > 0n) return true;
         if (s.op.op === 'memAllocAndMapCpu' && failedAt(s, 'vmap')) return true;
       }

@@ -5,10 +5,24 @@
 import type { FaultPlan } from '../../model/common/faults.js';
 import type { Result } from '../../model/common/result.js';
 import { ok } from '../../model/common/result.js';
-import { wrapU64 } from '../../model/common/u64.js';
-import { bitsOf, PAGE_SIZE, UvmMemOps, type GpuIndex, type MemId, type MemOutcome, type UvmMemSpace } from '../../model/uvm-mem/sysmem.js';
+import { bitsOf, UvmMemOps, type GpuIndex, type MemId } from '../../model/uvm-mem/index.js';
 import { GPU_COUNT, gpuProc, isRegistered, procBit, UvmVaSpaceModel, type VaSpaceState } from '../../model/uvm-va-space/index.js';
 import type { MutantDef } from '../harness/suite.js';
+import {
+  AlignDown,
+  AlignWraps,
+  AllocAndMapSkipsVmap,
+  AnyChunkSizeAccepted,
+  CpuMappingLeftEncrypted,
+  FirstPageCountedTwice,
+  FreeSkipsGpuUnmap,
+  FreeSkipsVunmap,
+  IommuFailureReportsNoMemory,
+  IommuUnmapKeepsAccounting,
+  MapCpuFailureKeepsAllocation,
+  PageFailureKeepsPages,
+  ZeroSizeAccepted,
+} from '../uvm-mem/mutants.js';
 
 // ----- registration -----
 
@@ -143,7 +157,7 @@ class UnregisterKeepsMemMappings extends UvmVaSpaceModel {
   override unmapGpuFromAllocations(_s: VaSpaceState, _g: number): void {}
 }
 
-// ----- sysmem DMA allocations (one uvm_mem.c method overridden) -----
+// ----- sysmem DMA allocations (one uvm_mem.c method overridden: properties/uvm-mem/mutants.ts) -----
 
 /** A model whose uvm_mem steps come from `Ops`: the one place a uvm_mem.c bug is seeded. */
 function withMemOps(Ops: new () => UvmMemOps): new () => UvmVaSpaceModel {
@@ -152,103 +166,6 @@ function withMemOps(Ops: new () => UvmMemOps): new () => UvmVaSpaceModel {
       return new Ops();
     }
   };
-}
-
-/** uvm_mem_alloc without its size > 0 check: a zero-size allocation of zero chunks. */
-class ZeroSizeAccepted extends UvmMemOps {
-  override validateSize(_size: bigint): string | undefined {
-    return undefined;
-  }
-}
-
-/** DMA sysmem with any chunk size: a 64K chunk backed by one 4K coherent page. */
-class AnyChunkSizeAccepted extends UvmMemOps {
-  override chunkSizeSupported(_chunkSize: bigint): boolean {
-    return true;
-  }
-}
-
-/** UVM_ALIGN_DOWN where UVM_ALIGN_UP was meant: the tail of the last page is not allocated. */
-class AlignDown extends UvmMemOps {
-  override physicalSize(size: bigint, chunkSize: bigint): bigint | undefined {
-    return size & ~(chunkSize - 1n);
-  }
-}
-
-/** UVM_ALIGN_UP as the macro does it, wrapping: a size within a page of 2^64 becomes zero chunks. */
-class AlignWraps extends UvmMemOps {
-  override physicalSize(size: bigint, chunkSize: bigint): bigint | undefined {
-    return wrapU64((size + chunkSize - 1n) & ~(chunkSize - 1n));
-  }
-}
-
-/** A page allocation failing part way returns the error but keeps the pages made so far. */
-class PageFailureKeepsPages extends UvmMemOps {
-  override allocDmaPages(space: UvmMemSpace, owner: GpuIndex, chunks: bigint, faults: FaultPlan): string | undefined {
-    for (let made = 0n; made < chunks; made++) {
-      if (space.dmaPagesFree === 0n || faults.fails('dma_alloc_coherent')) return 'NV_ERR_NO_MEMORY';
-      this.dmaAllocPage(space, owner, made);
-    }
-    return undefined;
-  }
-}
-
-/** uvm_mem_alloc_sysmem_dma_and_map_cpu_kernel returns the vmap error without uvm_mem_free. */
-class MapCpuFailureKeepsAllocation extends UvmMemOps {
-  override allocAndMapCpuKernel(space: UvmMemSpace, owner: GpuIndex, size: bigint, faults: FaultPlan): MemOutcome {
-    const made = this.alloc(space, owner, size, 'default', faults);
-    if (!made.ok) return made;
-    const error = this.mapCpuKernel(space, made.id, faults);
-    return error === undefined ? made : { ok: false, error };
-  }
-}
-
-/** The first page of every allocation is added to mapped_cpu_pages_size twice. */
-class FirstPageCountedTwice extends UvmMemOps {
-  override dmaAllocPage(space: UvmMemSpace, owner: GpuIndex, index: bigint): void {
-    super.dmaAllocPage(space, owner, index);
-    if (index === 0n) space.mappedCpuPagesSize[owner] = (space.mappedCpuPagesSize[owner] ?? 0n) + PAGE_SIZE;
-  }
-}
-
-/** uvm_mem_unmap_gpu_phys removes the IOMMU mappings without giving their size back to mapped_cpu_pages_size. */
-class IommuUnmapKeepsAccounting extends UvmMemOps {
-  override unmapGpuPhys(space: UvmMemSpace, id: MemId, gpu: GpuIndex): void {
-    const before = space.mappedCpuPagesSize[gpu] ?? 0n;
-    super.unmapGpuPhys(space, id, gpu);
-    space.mappedCpuPagesSize[gpu] = before;
-  }
-}
-
-/** mem_map_cpu_to_sysmem_kernel keeps PAGE_KERNEL under SEV: the CPU maps the shared pages encrypted. */
-class CpuMappingLeftEncrypted extends UvmMemOps {
-  override kernelPgprotDecrypted(_space: UvmMemSpace): boolean {
-    return false;
-  }
-}
-
-/** uvm_mem_free skips the loop over kernel.mapped_on: the GPU's PTEs keep pointing at freed pages. */
-class FreeSkipsGpuUnmap extends UvmMemOps {
-  override free(space: UvmMemSpace, id: MemId): void {
-    const mem = space.mems.get(id);
-    if (mem === undefined) return;
-    this.unmapCpuKernel(space, id);
-    for (const gpu of bitsOf(mem.mappedOnPhys)) if (gpu !== mem.dmaOwner) this.unmapGpuPhys(space, id, gpu);
-    this.dmaFreePages(space, mem.dmaOwner, mem.chunks);
-    space.mems.delete(id);
-  }
-}
-
-/** uvm_mem_free skips uvm_mem_unmap_cpu_kernel: the vmap outlives the pages. */
-class FreeSkipsVunmap extends UvmMemOps {
-  override free(space: UvmMemSpace, id: MemId): void {
-    const mem = space.mems.get(id);
-    if (mem === undefined) return;
-    for (const gpu of bitsOf(mem.kernelMappedOn)) this.unmapGpuKernel(space, id, gpu);
-    for (const gpu of bitsOf(mem.mappedOnPhys)) this.unmapGpuPhys(space, id, gpu);
-    this.dmaFreePages(space, mem.dmaOwner, mem.chunks);
-    space.mems.delete(id);
-  }
 }
 
 // ----- the mapping calls -----
@@ -309,26 +226,11 @@ class MmShutdownUnregistersGpus extends UvmVaSpaceModel {
   }
 }
 
-/** uvm_mem_alloc_sysmem_dma_and_map_cpu_kernel returns the allocation without its CPU mapping. */
-class AllocAndMapSkipsVmap extends UvmMemOps {
-  override allocAndMapCpuKernel(space: UvmMemSpace, owner: GpuIndex, size: bigint, faults: FaultPlan): MemOutcome {
-    return this.alloc(space, owner, size, 'default', faults);
-  }
-}
-
 /** The kernel unmap calls do not look the GPU up in the VA space: on a GPU it does not have they return OK. */
 class UnmapOnUnregisteredGpuSucceeds extends UvmVaSpaceModel {
   override memUnmapGpu(s: VaSpaceState, id: MemId, g: GpuIndex): Result {
     this.mem.unmapGpuKernel(s.mem, id, g);
     return ok();
-  }
-}
-
-/** An IOMMU mapping error of sysmem_map_gpu_phys is reported as NV_ERR_NO_MEMORY instead of NV_ERR_OPERATING_SYSTEM. */
-class IommuFailureReportsNoMemory extends UvmMemOps {
-  override mapGpuPhys(space: UvmMemSpace, id: MemId, gpu: GpuIndex, faults: FaultPlan): string | undefined {
-    const error = super.mapGpuPhys(space, id, gpu, faults);
-    return error === 'NV_ERR_OPERATING_SYSTEM' ? 'NV_ERR_NO_MEMORY' : error;
   }
 }
 
@@ -361,8 +263,8 @@ export const vaSpaceMutants: readonly MutantDef<VaSpaceState>[] = [
   mutant('alignWraps', 'sysmemAllocation', 'allocationCoversRequestedSize', 3, 'aligning a size near 2^64 up wraps to zero chunks', withMemOps(AlignWraps)),
   mutant('pageFailureKeepsPages', 'sysmemAllocation', 'failedAllocationLeaksNothing', 3, 'a failed page allocation keeps the pages made so far', withMemOps(PageFailureKeepsPages)),
   mutant('mapCpuFailureKeepsAllocation', 'sysmemAllocation', 'failedAllocationLeaksNothing', 3, 'alloc-and-map returns the vmap error without freeing', withMemOps(MapCpuFailureKeepsAllocation)),
-  mutant('firstPageCountedTwice', 'sysmemAllocation', 'mappedPagesAccountingIsExact', 3, 'the first DMA page is added to mapped_cpu_pages_size twice', withMemOps(FirstPageCountedTwice)),
-  mutant('iommuUnmapKeepsAccounting', 'sysmemAllocation', 'mappedPagesAccountingIsExact', 6, 'an IOMMU unmap does not subtract from mapped_cpu_pages_size', withMemOps(IommuUnmapKeepsAccounting)),
+  mutant('firstPageCountedTwice', 'sysmemAllocation', 'mappedCpuPagesSizeIsExact', 3, 'the first DMA page is added to mapped_cpu_pages_size twice', withMemOps(FirstPageCountedTwice)),
+  mutant('iommuUnmapKeepsAccounting', 'sysmemAllocation', 'mappedCpuPagesSizeIsExact', 6, 'an IOMMU unmap does not subtract from mapped_cpu_pages_size', withMemOps(IommuUnmapKeepsAccounting)),
   mutant('cpuMappingLeftEncrypted', 'sysmemAllocation', 'cpuMappingIsDecryptedUnderEncryption', 3, 'the kernel CPU mapping keeps PAGE_KERNEL under SEV', withMemOps(CpuMappingLeftEncrypted)),
   mutant('freeSkipsGpuUnmap', 'sysmemAllocation', 'noMappingOutlivesItsMemory', 5, 'uvm_mem_free does not unmap the kernel GPU mappings', withMemOps(FreeSkipsGpuUnmap)),
   mutant('freeSkipsVunmap', 'sysmemAllocation', 'noMappingOutlivesItsMemory', 4, 'uvm_mem_free does not unmap the kernel CPU mapping', withMemOps(FreeSkipsVunmap)),

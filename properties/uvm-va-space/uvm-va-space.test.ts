@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FaultPlan } from '../../model/common/faults.js';
 import type { Operation } from '../../model/common/values.js';
-import { PAGE_SIZE } from '../../model/uvm-mem/sysmem.js';
+import { PAGE_SIZE } from '../../model/uvm-mem/index.js';
 import {
   expectedMasks,
   GPU_COUNT,
