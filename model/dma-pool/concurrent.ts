@@ -30,11 +30,11 @@ import {
   type TaskView,
   type WithTasks,
 } from '../common/scheduler.js';
-import { bool, faultList, int } from '../common/schema.js';
+import { bool, faultList, int, makeOp, typedOp } from '../common/schema.js';
 import type { Invariant, Model } from '../common/spec.js';
 import type { Operation } from '../common/values.js';
 import { poolInvariants } from './invariants.js';
-import { DmaPoolModel } from './operations.js';
+import { DmaPoolModel, poolSignatures } from './operations.js';
 import { describePool, snapshotPool, type BufferId, type PoolState } from './state.js';
 
 const SOURCE = '000_e4d5058719a42ede.txt';
@@ -75,7 +75,7 @@ export class ConcurrentDmaPoolModel extends DmaPoolModel {
       // As alloc: the pool exists (UVM_ASSERT(num_dma_buffers > 0)).
       when: (s) => s.initialized && s.numDmaBuffers > 0,
       start: (s, { thread, outTracker, faults }) =>
-        this.scheduler.start(s, thread, { op: 'alloc', args: { outTracker, faults } }, (task, plan) => this.allocTask(s, task, outTracker, plan)),
+        this.scheduler.start(s, thread, makeOp(poolSignatures, 'alloc', { outTracker, faults }), (task, plan) => this.allocTask(s, task, outTracker, plan)),
     },
     startFree: {
       when: (s) => s.held.length > 0,
@@ -87,7 +87,7 @@ export class ConcurrentDmaPoolModel extends DmaPoolModel {
           s.held.splice(at, 1);
           return { given: id, buffer: id };
         };
-        const call: Operation = { op: 'free', args: { slot, withTracker, otherGpus } };
+        const call = makeOp(poolSignatures, 'free', { slot, withTracker, otherGpus });
         return this.scheduler.start(s, thread, call, (task) => this.freeTask(s, task, id, withTracker, otherGpus), handOver);
       },
     },
@@ -196,15 +196,15 @@ export const poolReference: Reference<ConcurrentPoolState> = {
   // uvm_conf_computing_dma_buffer_free(pool, buffer, NULL): two linearization points, not one.
   parts: (done) => (failedAfterTake(done) === undefined ? 1 : 2),
   operation: (s, done, part) => {
+    const call = typedOp(poolSignatures, done.call);
+    if (call?.op === 'free') return freeOf(s, done.locals['given'] as BufferId, call.args.withTracker, call.args.otherGpus);
     const taken = failedAfterTake(done);
-    if (done.call.op === 'free') return freeOf(s, done.locals['given'] as BufferId, done.call.args['withTracker'] as boolean, done.call.args['otherGpus'] as boolean);
-    if (taken === undefined) return done.call;
+    if (call?.op !== 'alloc' || taken === undefined) return done.call;
     if (part === 1) return freeOf(s, taken.buffer, false, false);
     // The take alone: the same call with no fault from its first failed tracker step on (the tracker steps are the
     // call's last fallible steps, and the take does not depend on them).
     const firstFailed = Math.min(...taken.failedAt);
-    const faults = (done.call.args['faults'] as readonly number[]).filter((i) => i < firstFailed);
-    return { op: 'alloc', args: { ...done.call.args, faults } };
+    return makeOp(poolSignatures, 'alloc', { ...call.args, faults: call.args.faults.filter((i) => i < firstFailed) });
   },
   expected: (done, part) => {
     const taken = failedAfterTake(done);
@@ -254,7 +254,7 @@ function failedAfterTake(done: Completed): { buffer: BufferId; failedAt: number[
 /** free of `buffer` in the reference state: the slot where it is held there. */
 function freeOf(s: PoolState, buffer: BufferId, withTracker: boolean, otherGpus: boolean): Operation | undefined {
   const at = s.held.indexOf(buffer);
-  return at < 0 ? undefined : { op: 'free', args: { slot: at, withTracker, otherGpus } };
+  return at < 0 ? undefined : makeOp(poolSignatures, 'free', { slot: at, withTracker, otherGpus });
 }
 
 /** The sequential specification of whichever version the state it is applied to follows (for linearizability). */

@@ -1,7 +1,9 @@
 // Invariants of the CC DMA staging-buffer pool, each named for what it protects.
 
+import { argsOf } from '../common/schema.js';
 import type { Invariant } from '../common/spec.js';
 import { cpuMappingDecrypted, gpuBit, uvmMemInvariants } from '../uvm-mem/index.js';
+import { poolSignatures } from './operations.js';
 import { AUTH_TAGS_SIZE, DMA_BUFFER_SIZE, POOL_GPU, type BufferId, type DmaBuffer, type PoolState } from './state.js';
 import { poolRules } from './versions.js';
 
@@ -258,8 +260,9 @@ export const poolInvariants: readonly Invariant<PoolState>[] = [
     name: 'initCreatesTheRequestedPool',
     source: `${SOURCE} § uvm_conf_computing.c conf_computing_dma_buffer_pool_init (dma_buffer_create, dma_buffer_pool_add for each of num_dma_buffers)`,
     check: ({ op, result, after }) => {
-      if (op.op !== 'init' || !result.ok) return undefined;
-      const count = op.args['count'] as number;
+      const init = argsOf(poolSignatures, op, 'init');
+      if (init === undefined || !result.ok) return undefined;
+      const { count } = init;
       if (!after.initialized) return 'init succeeded but the pool is not initialised';
       if (after.numDmaBuffers !== count || after.free.length !== count || after.held.length !== 0)
         return `init(count=${count}) succeeded with num_dma_buffers=${after.numDmaBuffers}, ${after.free.length} free and ${after.held.length} held`;
@@ -290,10 +293,11 @@ export const poolInvariants: readonly Invariant<PoolState>[] = [
     name: 'freeKeepsCallersWorkOnBuffer',
     source: `${SOURCE} § uvm_conf_computing_dma_buffer_free (uvm_tracker_add_tracker_safe(&dma_buffer->tracker, tracker); dma_buffer_pool_add)`,
     check: ({ op, result, before, after }) => {
-      if (op.op !== 'free' || !result.ok || before.held.length === 0) return undefined;
-      const id = before.held[(op.args['slot'] as number) % before.held.length] as BufferId;
-      const withTracker = op.args['withTracker'] as boolean;
-      const otherGpus = withTracker && (op.args['otherGpus'] as boolean);
+      const free = argsOf(poolSignatures, op, 'free');
+      if (free === undefined || !result.ok || before.held.length === 0) return undefined;
+      const id = before.held[free.slot % before.held.length] as BufferId;
+      const { withTracker } = free;
+      const otherGpus = withTracker && free.otherGpus;
       if (after.free.join() !== [...before.free, id].join()) return `free of b${id} left the free list [${after.free.join(' ')}], not [${[...before.free, id].join(' ')}]`;
       if (after.held.join() !== before.held.filter((b) => b !== id).join()) return `free of b${id} left the held buffers [${after.held.join(' ')}]`;
       const was = before.buffers.get(id);
@@ -312,9 +316,10 @@ export const poolInvariants: readonly Invariant<PoolState>[] = [
     name: 'encryptMarksThatPage',
     source: `${SOURCE} § uvm_conf_computing_dma_buffer_alloc (encrypted_page_mask, one bit per page of the buffer)`,
     check: ({ op, result, before, after }) => {
-      if (op.op !== 'encrypt' || !result.ok || before.held.length === 0) return undefined;
-      const id = before.held[(op.args['slot'] as number) % before.held.length] as BufferId;
-      const page = op.args['page'] as number;
+      const encrypt = argsOf(poolSignatures, op, 'encrypt');
+      if (encrypt === undefined || !result.ok || before.held.length === 0) return undefined;
+      const id = before.held[encrypt.slot % before.held.length] as BufferId;
+      const { page } = encrypt;
       const was = before.buffers.get(id)?.encryptedPageMask ?? 0n;
       const now = after.buffers.get(id)?.encryptedPageMask ?? 0n;
       const expected = was | (1n << BigInt(page));

@@ -5,9 +5,9 @@
 
 import type { FaultPlan } from '../common/faults.js';
 import { fail, ok, type Result } from '../common/result.js';
-import { bool, faultList, int, type Signature } from '../common/schema.js';
+import { bool, faultList, int, typedOp, type Signatures } from '../common/schema.js';
 import type { Model } from '../common/spec.js';
-import type { Args, Operation } from '../common/values.js';
+import type { Operation } from '../common/values.js';
 import { UvmMemOps, type UvmMemRules } from '../uvm-mem/index.js';
 import { poolRules, type PoolVersionRules } from './versions.js';
 import {
@@ -21,7 +21,7 @@ import {
   type PoolState,
 } from './state.js';
 
-export const poolSignatures: { readonly [op: string]: Signature } = {
+export const poolSignatures = {
   /** conf_computing_dma_buffer_pool_init with `count` initial buffers (the driver uses 32). */
   init: { count: int(1, 64), faults: faultList() },
   /** uvm_conf_computing_dma_buffer_alloc; `outTracker` passes a tracker instead of waiting in the call. */
@@ -38,7 +38,7 @@ export const poolSignatures: { readonly [op: string]: Signature } = {
   sync: {},
   /** conf_computing_dma_buffer_pool_deinit. */
   deinit: {},
-};
+} satisfies Signatures;
 
 /**
  * uvm_mem.c as a pool version has it; uvm_mem_map_gpu_kernel is one fallible call (the pool maps only on the DMA
@@ -95,22 +95,21 @@ export class DmaPoolModel implements Model<PoolState> {
   }
 
   apply(s: PoolState, op: Operation, faults: FaultPlan): Result {
-    const a: Args = op.args;
-    switch (op.op) {
+    const o = typedOp(poolSignatures, op);
+    if (o === undefined) return fail('UNKNOWN_OPERATION');
+    switch (o.op) {
       case 'init':
-        return this.init(s, a['count'] as number, faults);
+        return this.init(s, o.args.count, faults);
       case 'alloc':
-        return this.alloc(s, a['outTracker'] as boolean, faults);
+        return this.alloc(s, o.args.outTracker, faults);
       case 'free':
-        return this.free(s, heldAt(s, a['slot'] as number), a['withTracker'] as boolean, a['otherGpus'] as boolean);
+        return this.free(s, heldAt(s, o.args.slot), o.args.withTracker, o.args.otherGpus);
       case 'encrypt':
-        return this.encrypt(s, heldAt(s, a['slot'] as number), a['page'] as number);
+        return this.encrypt(s, heldAt(s, o.args.slot), o.args.page);
       case 'sync':
         return this.sync(s);
       case 'deinit':
         return this.deinit(s);
-      default:
-        return fail('UNKNOWN_OPERATION');
     }
   }
 
