@@ -3,6 +3,7 @@
 // gpumem-spec rather than cloning it. Each command is the script `npm run <command>` runs in this repository; it
 // runs on import and reads process.argv, so the command's own arguments are put in its place and the script is
 // imported: from the compiled build (dist/scripts/*.js) with plain node, or from the sources under tsx.
+import { BIN_VARIABLE } from '../properties/harness/invocation.js';
 import { moduleBeside } from '../properties/harness/worker-start.js';
 
 /** The commands, in the order --help lists them, each with what it does. */
@@ -38,5 +39,7 @@ if (name === undefined) {
 } else {
   const script = moduleBeside(`./${name}`, import.meta.url);
   process.argv = [process.argv[0] ?? process.execPath, script.pathname, ...args];
+  // The commands it prints for the user to run next (a replay, a usage line) are then gpumem-spec's too.
+  process.env[BIN_VARIABLE] = '1';
   await import(script.href);
 }

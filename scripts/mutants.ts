@@ -8,12 +8,13 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { reportMatrix } from '../properties/harness/kill-matrix/report.js';
 import { DEFAULT_SEEDS } from '../properties/harness/kill-matrix/types.js';
+import { invocation } from '../properties/harness/invocation.js';
 import { DEFAULT_SEED } from '../properties/harness/seed.js';
 import { hasVersion, versionNames } from '../properties/harness/targets.js';
 import { parseInteger, resolveSuite, usageError } from './cli.js';
 import { command, humanLines } from './command.js';
 
-const HELP = `usage: npm run mutants -- [options]
+const HELP = `usage: ${invocation('mutants')} [options]
 
   --subsystem S   only this subsystem             --mutant M     only this mutant (needs --subsystem)
   --spec-version V  only the mutants seeded into this specification version (needs --subsystem); by default

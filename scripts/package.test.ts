@@ -78,6 +78,18 @@ describe('the packed package', () => {
       expect(ran.stdout).toMatch(new RegExp(`^dma-pool/${property}\\s+model\\s+200\\s.*\\sok$`, 'm'));
   });
 
+  it('a case npx gpumem-spec check finds on a seeded bug is saved, and the replay command it prints reproduces it', () => {
+    const found = inConsumer('npx', ['gpumem-spec', 'check', '--subsystem', 'dma-pool', '--mutant', 'outTrackerNoMemoryFails', '--runs', '2000', '--seed', '1', '--out', 'found']);
+    expect(found.status).toBe(1);
+    expect(found.stdout).toMatch(/^ {2}saved: found\/dma-pool\/[0-9a-f]{16}\.json$/m);
+    // The command printed is one this project can type: the package's executable, not this repository's npm scripts.
+    const command = /^ {2}replay: (.*)$/m.exec(found.stdout)?.[1];
+    expect(command).toMatch(/^npx gpumem-spec replay found\/dma-pool\/[0-9a-f]{16}\.json --mutant outTrackerNoMemoryFails$/);
+    const replayed = inConsumer('sh', ['-c', command as string]);
+    expect(replayed.status).toBe(1);
+    expect(replayed.stdout).toMatch(/^result: VIOLATION on mutant:outTrackerNoMemoryFails: failureReportsTheFailedStep$/m);
+  });
+
   it('npx gpumem-spec names its commands, and refuses an unknown one with exit 2', () => {
     const help = inConsumer('npx', ['gpumem-spec', '--help']);
     expect(help.status).toBe(0);

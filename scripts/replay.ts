@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { CONFORMANCE_INVARIANTS, conformanceTarget } from '../properties/harness/conformance-target.js';
 import { type Implementation, ImplementationFailure } from '../properties/harness/implementation.js';
+import { invocation } from '../properties/harness/invocation.js';
 import { implementationName, openImplementation } from '../properties/harness/open-implementation.js';
 import { stderrExcerpt } from '../properties/harness/sanitizer-report.js';
 import { findSuite, suites } from '../properties/harness/registry.js';
@@ -24,7 +25,7 @@ class DoesNotStart extends Error {
   }
 }
 
-const HELP = `usage: npm run replay -- <file|dir>... [--mutant NAME] [--target model|mutant:NAME] [--impl "<command>" [--timeout MS]] [--invariants A,B]
+const HELP = `usage: ${invocation('replay')} <file|dir>... [--mutant NAME] [--target model|mutant:NAME] [--impl "<command>" [--timeout MS]] [--invariants A,B]
 
 Replays saved counterexamples (the explicit operation lists, not seeds) and prints a trace of every step.
 By default each case runs against the specification (the model); --mutant NAME runs it against that seeded bug;
@@ -62,7 +63,7 @@ await main(async () => {
     const known = [...new Set([...(values.impl !== undefined ? CONFORMANCE_INVARIANTS : []), ...suites.flatMap((s) => s.spec.invariants.map((i) => i.name))])];
     for (const name of only)
       if (!known.includes(name))
-        usageError(`unknown invariant "${name.slice(0, 80)}" (no subsystem has it${values.impl !== undefined ? ', nor conformance' : ''}; \`npm run check -- --list\` names them all)`);
+        usageError(`unknown invariant "${name.slice(0, 80)}" (no subsystem has it${values.impl !== undefined ? ', nor conformance' : ''}; \`${invocation('check')} --list\` names them all)`);
   }
   // One implementation per subsystem, opened on first use (it must start and accept a reset, as for conform) and
   // closed at the end.

@@ -14,6 +14,7 @@ import { existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { invocation } from '../properties/harness/invocation.js';
 import { moduleBeside } from '../properties/harness/worker-start.js';
 import { UpstreamError, type DetectedVersion, type UpstreamTarget } from '../upstream/target.js';
 
@@ -30,10 +31,10 @@ const CONFORM = moduleBeside('./conform', import.meta.url);
 const CONFORM_NODE_ARGS = CONFORM.pathname.endsWith('.ts') ? ['--import', 'tsx', fileURLToPath(CONFORM)] : [fileURLToPath(CONFORM)];
 
 const HELP = `usage:
-  npm run upstream -- build   --src <tree> [--target T] [--out DIR]
-  npm run upstream -- conform --src <tree> [--target T] [--out-build DIR] [--mask-known] [npm run conform options]
-  npm run upstream -- detect  --src <tree> [--target T]
-  npm run upstream -- list
+  ${invocation('upstream')} build   --src <tree> [--target T] [--out DIR]
+  ${invocation('upstream')} conform --src <tree> [--target T] [--out-build DIR] [--mask-known] [conform's options]
+  ${invocation('upstream')} detect  --src <tree> [--target T]
+  ${invocation('upstream')} list
 
   --src <tree>    an upstream source tree (a Linux tree for nvgrace-gpu, open-gpu-kernel-modules for uvm-dma-pool)
   --target T      which target (default: the only one that recognises the tree)
@@ -44,9 +45,9 @@ const HELP = `usage:
                   (GPUMEM_UPSTREAM_MASK=known in its environment; a target without masks ignores it)
 
 conform builds, detects the tree's version, and runs
-  npm run conform -- --impl <built executable> --subsystem <target's> --spec-version <detected> [options]
+  ${invocation('conform')} --impl <built executable> --subsystem <target's> --spec-version <detected> [options]
 with any other option passed through (--runs, --seed, --property, --time, --out, --json, ...).
-Exit status: that of npm run conform; 2 for a missing tree, a file that does not compile, a missing symbol.`;
+Exit status: that of conform; 2 for a missing tree, a file that does not compile, a missing symbol.`;
 
 class Usage extends Error {}
 
@@ -112,7 +113,7 @@ function runConform(args: string[], maskKnown: boolean): Promise<number> {
       done(code ?? (signal === 'SIGINT' ? 130 : EXIT_USAGE));
     });
     child.on('error', (error) => {
-      process.stderr.write(`cannot start npm run conform: ${error.message}\n`);
+      process.stderr.write(`cannot start conform: ${error.message}\n`);
       done(EXIT_USAGE);
     });
   });
@@ -167,13 +168,13 @@ async function run(argv: string[]): Promise<number> {
   const maskKnown = out.rest.includes('--mask-known');
   const passed = out.rest.filter((a) => a !== '--mask-known');
   for (const forbidden of ['impl', 'subsystem'])
-    if (passed.some((a) => a === `--${forbidden}` || a.startsWith(`--${forbidden}=`))) throw new Usage(`--${forbidden} is chosen by npm run upstream conform; leave it out`);
+    if (passed.some((a) => a === `--${forbidden}` || a.startsWith(`--${forbidden}=`))) throw new Usage(`--${forbidden} is chosen by upstream conform; leave it out`);
   if (detected === undefined) throw new Error('unreachable: conform without a detected version');
   const version = passed.some((a) => a === '--spec-version' || a.startsWith('--spec-version=')) ? [] : ['--spec-version', detected.specVersion];
   const name = passed.some((a) => a === '--name' || a.startsWith('--name=')) ? [] : ['--name', `upstream-${target.name}`];
   const conformArgs = ['--impl', shellQuote(exe), '--subsystem', target.subsystem, ...version, ...name, ...(target.conformArgs ?? []), ...passed];
   if (maskKnown) process.stderr.write(`  --mask-known: operations meeting a known difference (docs/upstream.md) are answered unsupported and counted, not compared\n`);
-  process.stderr.write(`  ${maskKnown ? 'GPUMEM_UPSTREAM_MASK=known ' : ''}npm run conform -- ${conformArgs.join(' ')}\n`);
+  process.stderr.write(`  ${maskKnown ? 'GPUMEM_UPSTREAM_MASK=known ' : ''}${invocation('conform')} ${conformArgs.join(' ')}\n`);
   return runConform(conformArgs, maskKnown);
 }
 
