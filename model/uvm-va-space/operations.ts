@@ -9,7 +9,7 @@ import { fail, ok, type Result } from '../common/result.js';
 import { bool, faultList, int, oneOf, u64, type Signature } from '../common/schema.js';
 import type { Model } from '../common/spec.js';
 import type { Args, Operation } from '../common/values.js';
-import { emptyUvmMemSpace, MEM_PAGE_SIZES, UvmMemOps, type GpuIndex, type MemId, type MemPageSize } from '../uvm-mem/index.js';
+import { emptyUvmMemSpace, MEM_PAGE_SIZES, UVM_MEM_575, UvmMemOps, type GpuIndex, type MemId, type MemPageSize } from '../uvm-mem/index.js';
 import {
   CPU,
   DMA_PAGES_TOTAL,
@@ -73,7 +73,7 @@ export class UvmVaSpaceModel implements Model<VaSpaceState> {
   protected readonly mem = this.createMemOps();
 
   protected createMemOps(): UvmMemOps {
-    return new UvmMemOps();
+    return new UvmMemOps(UVM_MEM_575);
   }
 
   initialState(): VaSpaceState {

@@ -1,6 +1,6 @@
 /*
  * gpumem-spec shim of uvm_mem.c as the pool uses it: sysmem DMA allocations with their kernel CPU and GPU
- * mappings. Each fallible step asks the fault plan in the order model/uvm-mem/sysmem.ts (SysmemDmaOps) gives:
+ * mappings. Each fallible step asks the fault plan in the order model/uvm-mem (UvmMemOps, the pool's rules) gives:
  * uvm_kvmalloc_zero(uvm_mem_t), the page arrays, mem_alloc_dma_addrs, one DMA allocation per chunk, then vmap
  * (CPU mapping) and uvm_mem_map_gpu_kernel. Allocations are numbered from 1 in the order they succeed.
  */

@@ -3,7 +3,7 @@
  * pool (uvm_conf_computing.c) and tracker (uvm_tracker.c) call. The upstream files are compiled unmodified
  * against these; every header of the driver they include resolves to a file of this folder, each of which
  * includes this one. Services that can fail ask the conformance fault plan (shim.c), in the order the
- * specification (model/dma-pool, model/uvm-mem/sysmem.ts) lists its fallible steps.
+ * specification (model/dma-pool, model/uvm-mem) lists its fallible steps.
  */
 #ifndef GPUMEM_UVM_SHIM_BASE_H
 #define GPUMEM_UVM_SHIM_BASE_H
