@@ -41,7 +41,11 @@ function inConsumer(command: string, args: readonly string[]) {
 beforeAll(() => {
   // --json prints the tarball's name and file list; prepack's build writes its own lines to stderr.
   const out = execFileSync('npm', ['pack', '--json', '--pack-destination', scratch, ...NPM_QUIET], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  packed = (JSON.parse(out) as Packed[])[0] as Packed;
+  try {
+    packed = (JSON.parse(out) as Packed[])[0] as Packed;
+  } catch {
+    throw new Error(`npm pack --json printed no JSON:\n${out}`);
+  }
   mkdirSync(consumer);
   writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, type: 'module' }));
   execFileSync('npm', ['install', join(scratch, packed.filename), ...NPM_QUIET], { cwd: consumer, env: consumerEnv, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -125,6 +129,31 @@ console.log(JSON.stringify({ init, alloc, refused, held: state.held.length, spec
       specs: names,
       suites: names,
     });
+  });
+
+  it('npx gpumem-spec conform checks an implementation written in the consumer project against the specification', () => {
+    // An implementation module as an implementer writes one: here the specification itself, answering each operation
+    // with its result and whole state in the protocol's JSON shape (docs/conformance.md), so it must conform.
+    writeFileSync(
+      join(consumer, 'implementation.mjs'),
+      `import { specs, FaultPlan } from 'gpumem-spec';
+import { encodeJson } from 'gpumem-spec/harness';
+export function createImplementation(subsystem) {
+  const spec = specs.find((s) => s.name === subsystem);
+  let model, state;
+  const reset = () => { model = spec.createModel(); state = model.initialState(); };
+  reset();
+  return {
+    reset,
+    apply: (op) => ({ result: encodeJson(model.apply(state, op, new FaultPlan(op.args.faults ?? []))), state: encodeJson(state) }),
+    close() {},
+  };
+}
+`,
+    );
+    const ran = inConsumer('npx', ['gpumem-spec', 'conform', '--subsystem', 'dma-pool', '--property', 'poolLifecycle', '--impl', 'module:implementation.mjs', '--runs', '200', '--seed', '1']);
+    expect(ran.status).toBe(0);
+    expect(ran.stdout).toMatch(/^dma-pool\/poolLifecycle\s+200\s.*\sconforms$/m);
   });
 
   it('its declarations type a consumer: a wrong argument is an error, a right one is not', () => {
