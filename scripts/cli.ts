@@ -113,6 +113,20 @@ function makeFolders(dir: string): void {
 
 export { shellWord } from '../properties/harness/replay-command.js';
 
+/** --shard I/N as the search takes it (0-based index). */
+export function parseShard(raw: string | undefined): { index: number; count: number } | undefined {
+  if (raw === undefined) return undefined;
+  const m = /^(\d+)\/(\d+)$/.exec(raw);
+  const [i, n] = m ? [Number(m[1]), Number(m[2])] : [NaN, NaN];
+  if (!(Number.isSafeInteger(i) && Number.isSafeInteger(n) && i >= 1 && i <= n)) usageError(`--shard takes I/N with 1 <= I <= N, not ${quoted(raw)}`);
+  return { index: i - 1, count: n };
+}
+
+/** A comma-separated list of names (--invariants A,B), or undefined. */
+export function parseList(raw: string | undefined): string[] | undefined {
+  return raw?.split(',').map((x) => x.trim()).filter((x) => x.length > 0);
+}
+
 /** Runs a command's main, mapping usage errors to exit 2 and anything unexpected to a report and exit 2. */
 export async function main(run: () => Promise<number>): Promise<void> {
   try {

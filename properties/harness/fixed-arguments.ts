@@ -43,3 +43,10 @@ export function withFixedArguments(property: PropertyDef, fixed: readonly FixedA
   };
   return { ...property, operations: property.operations.map((ops) => ops.map(fix)) };
 }
+
+/** The same operation lists with every fault list emptied (`--no-faults`: an implementation without fault injection). */
+export function withoutFaults(property: PropertyDef): PropertyDef {
+  const strip = (ops: Operation[]): Operation[] =>
+    ops.map((o) => (Array.isArray(o.args['faults']) && o.args['faults'].length > 0 ? { op: o.op, args: { ...o.args, faults: [] } } : o));
+  return { ...property, operations: property.operations.map(strip) };
+}
