@@ -12,8 +12,10 @@
 // thousands of seeds can be measured; `impl` over a few seeds shows both give the same run numbers. Prints one
 // line per seed, then the distribution and the worst seed.
 import { join } from 'node:path';
+import { argsOf } from '../../model/common/schema.js';
 import type { Invariant } from '../../model/common/spec.js';
 import { MAX_RW_COUNT, type NvgraceState } from '../../model/nvgrace-gpu/index.js';
+import { nvgraceSignatures } from '../../model/nvgrace-gpu/operations.js';
 import { BUILD, conformance, searchOn } from '../conformance/helpers.js';
 import { search } from '../harness/search.js';
 import type { SubsystemSuite } from '../harness/suite.js';
@@ -35,13 +37,14 @@ const portReadsPastMemory: Invariant<NvgraceState> = {
   name: 'portReadsPastMemory',
   source: 'examples/nvgrace-gpu/region.c BUG_READ_PAST_END',
   check: ({ op, before, result }) => {
-    if (op.op !== 'read' || !result.ok) return undefined;
-    const pos = (op.args['bar'] === 'BAR2' ? 2n << 40n : 4n << 40n) + (op.args['offset'] as bigint);
+    const read = argsOf(nvgraceSignatures, op, 'read');
+    if (read === undefined || !result.ok) return undefined;
+    const pos = (read.bar === 'BAR2' ? 2n << 40n : 4n << 40n) + read.offset;
     const index = pos >> 40n;
     const r = index === 4n ? before.usemem : index === 2n ? before.resmem : null;
     if (r === null) return undefined;
     const offset = pos & ((1n << 40n) - 1n);
-    const count = op.args['count'] as bigint;
+    const { count } = read;
     if (offset >= r.barSize || offset >= r.memlength) return undefined;
     const vfs = count > MAX_RW_COUNT ? MAX_RW_COUNT : count;
     const clipped = vfs < r.barSize - offset ? vfs : r.barSize - offset;

@@ -5,6 +5,7 @@
 // shrunk case stays at the boundary it found.
 
 import fc from 'fast-check';
+import { makeOp } from '../../model/common/schema.js';
 import { roundUpPowerOfTwo, U64_MAX, wrapU64 } from '../../model/common/u64.js';
 import type { Operation } from '../../model/common/values.js';
 import {
@@ -23,6 +24,7 @@ import {
   VFIO_PCI_PGOFF_MASK,
   type BarName,
 } from '../../model/nvgrace-gpu/index.js';
+import { nvgraceSignatures } from '../../model/nvgrace-gpu/operations.js';
 
 const GiB = 1n << 30n;
 /** A shrunk alternative moves to the first (the most boundary-like) alternative when the case still fails there. */
@@ -208,8 +210,9 @@ const cfgValue = fc.oneof(
   { weight: 1, arbitrary: fc.bigInt({ min: 0n, max: 1n << 52n }).map((x) => x & ~0xfffn) },
 );
 
-export const cfgReadOp = fc.record({ offset: cfgOffset, count: cfgCount }).map((args): Operation => ({ op: 'cfgRead', args }));
-export const cfgWriteOp = fc.record({ offset: cfgOffset, count: cfgCount, value: cfgValue }).map((args): Operation => ({ op: 'cfgWrite', args }));
+export const cfgReadOp = fc.record({ offset: cfgOffset, count: cfgCount }).map((args) => makeOp(nvgraceSignatures, 'cfgRead', args));
+const cfgWriteArgs = fc.record({ offset: cfgOffset, count: cfgCount, value: cfgValue });
+export const cfgWriteOp = cfgWriteArgs.map((args) => makeOp(nvgraceSignatures, 'cfgWrite', args));
 
 type PgSel = 'zero' | 'memEnd' | 'barEnd' | 'mask' | 'raw';
 type LenSel = 'pages' | 'fit' | 'barFit' | 'overflow' | 'huge' | 'zero' | 'raw';
@@ -277,10 +280,10 @@ type Spec =
 
 /** A config write and, right after it, a read a few bytes around it: what the write left is read back. */
 const cfgWriteThenRead = fc
-  .tuple(cfgWriteOp, fc.integer({ min: -3, max: 3 }), cfgCount)
+  .tuple(cfgWriteArgs, fc.integer({ min: -3, max: 3 }), cfgCount)
   .map(([write, shift, count]): Spec => {
-    const offset = Math.min(PCI_CFG_SPACE_EXP_SIZE - 1, Math.max(0, (write.args['offset'] as number) + shift));
-    return { t: 'ops', ops: [write, { op: 'cfgRead', args: { offset, count } }] };
+    const offset = Math.min(PCI_CFG_SPACE_EXP_SIZE - 1, Math.max(0, write.offset + shift));
+    return { t: 'ops', ops: [makeOp(nvgraceSignatures, 'cfgWrite', write), makeOp(nvgraceSignatures, 'cfgRead', { offset, count })] };
   });
 
 const spec: fc.Arbitrary<Spec> = fc.oneof(

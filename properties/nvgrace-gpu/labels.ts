@@ -2,15 +2,18 @@
 // boundaries of the fake BARs (the end of device memory, where the ~0 reads and dropped writes begin, and the end
 // of the BAR). `npm run check` prints how often each occurred; the tests require at least `minShare` of the cases.
 
+import { typedOp } from '../../model/common/schema.js';
 import type { Step } from '../../model/common/spec.js';
 import type { NvgraceState } from '../../model/nvgrace-gpu/index.js';
+import { nvgraceSignatures } from '../../model/nvgrace-gpu/operations.js';
 import { regionOf } from '../../model/nvgrace-gpu/state.js';
 
 /** The region index a read or write's file position names, when it is not the BAR's own (2^40 bytes per region). */
 function otherIndex(s: Step<NvgraceState>): number | undefined {
-  if (s.op.op !== 'read' && s.op.op !== 'write') return undefined;
-  const own = s.op.args['bar'] === 'BAR2' ? 2n : 4n;
-  const index = own + (s.op.args['offset'] as bigint) / (1n << 40n);
+  const op = typedOp(nvgraceSignatures, s.op);
+  if (op?.op !== 'read' && op?.op !== 'write') return undefined;
+  const own = op.args.bar === 'BAR2' ? 2n : 4n;
+  const index = own + op.args.offset / (1n << 40n);
   return index === own ? undefined : Number(index);
 }
 import type { CaseLabel } from '../harness/suite.js';
@@ -20,12 +23,12 @@ import type { CaseLabel } from '../harness/suite.js';
  * 2^40), with the region as it was; undefined for any other access.
  */
 function access(s: Step<NvgraceState>) {
-  if (s.op.op !== 'read' && s.op.op !== 'write') return undefined;
-  if ((s.op.args['offset'] as bigint) >= 1n << 40n) return undefined;
-  const region = regionOf(s.before, s.op.args['bar'] as 'BAR2' | 'BAR4');
+  const op = typedOp(nvgraceSignatures, s.op);
+  if (op?.op !== 'read' && op?.op !== 'write') return undefined;
+  const { bar, offset, count } = op.args;
+  if (offset >= 1n << 40n) return undefined;
+  const region = regionOf(s.before, bar);
   if (region === null) return undefined;
-  const offset = s.op.args['offset'] as bigint;
-  const count = s.op.args['count'] as bigint;
   return { region, offset, end: offset + count, count };
 }
 
