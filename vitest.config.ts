@@ -32,10 +32,11 @@ const propertySuite = [
 ];
 
 // The tests that drive the command-line tools as a user does (npm, process groups, Ctrl-C, SIGTERM, resume, the
-// package packed and installed into an empty project): each starts npm or several node processes that load the
-// whole suite, a second or two of CPU apiece, so together they would take a third of npm test's time on 2 cores.
-// They run as `npm run test:cli` (GPUMEM_TESTS=cli), which .ci/run runs after npm test.
-const CLI_TESTS = ['properties/harness/check-cli.test.ts', 'properties/conformance/cli.test.ts', 'scripts/package.test.ts'];
+// package packed and installed into an empty project, the report opened in headless Chromium): each starts npm, a
+// browser or several node processes that load the whole suite, a second or two of CPU apiece, so together they
+// would take a third of npm test's time on 2 cores. They run as `npm run test:cli` (GPUMEM_TESTS=cli), which
+// .ci/run runs after npm test.
+const CLI_TESTS = ['properties/harness/check-cli.test.ts', 'properties/conformance/cli.test.ts', 'scripts/package.test.ts', 'properties/report/browser.test.ts'];
 const cliOnly = process.env['GPUMEM_TESTS'] === 'cli';
 
 export default defineConfig({
