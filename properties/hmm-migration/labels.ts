@@ -11,8 +11,10 @@
 // `npm run check` prints how often each occurred; the tests require at least `minShare` of the cases to carry it
 // (about half the least share measured over seeds 1-5 and the default seed).
 
+import { argsOf, typedOp } from '../../model/common/schema.js';
 import type { Step } from '../../model/common/spec.js';
 import { CHUNK_PAGES, DEVICE_GPU, MA_PROC_AMD, MA_PROC_NVIDIA, MS_ASYNC, MS_SYNC, PAGE_SIZE, pageOfSite, pagesTouched, type HmmState } from '../../model/hmm-migration/index.js';
+import { hmmSignatures } from '../../model/hmm-migration/operations.js';
 import type { CaseLabel } from '../harness/suite.js';
 
 type S = Step<HmmState>;
@@ -20,7 +22,10 @@ const TOP = 1n << 64n;
 
 const isMigration = ({ op }: S) => op.op === 'migrateToDevice' || op.op === 'migrateToSystem';
 /** The pages [first, first + count) a migration names. */
-const rangeOf = ({ op }: S): number[] => Array.from({ length: op.args['count'] as number }, (_, i) => (op.args['first'] as number) + i);
+const rangeOf = ({ op }: S): number[] => {
+  const o = typedOp(hmmSignatures, op);
+  return o?.op === 'migrateToDevice' || o?.op === 'migrateToSystem' ? Array.from({ length: o.args.count }, (_, i) => o.args.first + i) : [];
+};
 const onDevice = (state: HmmState, p: number) => state.pages[p]?.loc.kind === 'device';
 const failedAt = (s: S, fn: string) => s.faults.some((f) => f.site.startsWith(`${fn}:`));
 /** Pages of the range in system memory before a migration to the device: the ones it tries to move. */
@@ -31,22 +36,22 @@ const toDeviceCandidates = (s: S) => rangeOf(s).filter((p) => !onDevice(s.before
  * GPU 1 read of a page it caches, and a store refused for permission, do not get that far).
  */
 function faultsBack({ op, before }: S): boolean {
-  if (!['cpuRead', 'cpuWrite', 'gpuRead', 'gpuWrite'].includes(op.op)) return false;
-  const p = op.args['page'] as number;
-  const entry = before.pages[p];
+  const o = typedOp(hmmSignatures, op);
+  if (o?.op !== 'cpuRead' && o?.op !== 'cpuWrite' && o?.op !== 'gpuRead' && o?.op !== 'gpuWrite') return false;
+  const entry = before.pages[o.args.page];
   if (entry === undefined || entry.loc.kind !== 'device') return false;
-  if (op.op.endsWith('Write') && !entry.writable) return false;
-  if (!op.op.startsWith('gpu')) return true;
-  const gpu = op.args['gpu'] as number;
-  return gpu !== DEVICE_GPU && !(op.op === 'gpuRead' && entry.copies[gpu] !== null);
+  if ((o.op === 'cpuWrite' || o.op === 'gpuWrite') && !entry.writable) return false;
+  if (o.op === 'cpuRead' || o.op === 'cpuWrite') return true;
+  const gpu = o.args.gpu;
+  return gpu !== DEVICE_GPU && !(o.op === 'gpuRead' && entry.copies[gpu] !== null);
 }
 
 /** maquire's arguments, when the step is a maquire. */
 function maquire({ op }: S) {
-  if (op.op !== 'maquire') return undefined;
-  const flags = op.args['flags'] as number;
-  const start = op.args['start'] as bigint;
-  return { start, len: op.args['len'] as bigint, flags, flagsOk: (flags & ~(MA_PROC_NVIDIA | MA_PROC_AMD)) === 0, startOk: start % PAGE_SIZE === 0n };
+  const a = argsOf(hmmSignatures, op, 'maquire');
+  if (a === undefined) return undefined;
+  const { flags, start } = a;
+  return { start, len: a.len, flags, flagsOk: (flags & ~(MA_PROC_NVIDIA | MA_PROC_AMD)) === 0, startOk: start % PAGE_SIZE === 0n };
 }
 
 /** The pages of the chunk an evict released, as they were before it. */
@@ -210,20 +215,28 @@ export const protectionCycleLabels: readonly CaseLabel<HmmState>[] = [
     name: 'protectDevicePage',
     description: 'mprotect of a page that lives in device-private memory',
     minShare: 0.08,
-    test: (s) => s.op.op === 'protect' && onDevice(s.before, s.op.args['page'] as number),
+    test: (s) => {
+      const protect = argsOf(hmmSignatures, s.op, 'protect');
+      return protect !== undefined && onDevice(s.before, protect.page);
+    },
   },
   {
     name: 'cpuStoreReadOnlyDevicePage',
     description: 'a CPU store to a read-only page that lives on the device (SIGSEGV before any fault-back)',
     minShare: 0.05,
-    test: (s) => s.op.op === 'cpuWrite' && onDevice(s.before, s.op.args['page'] as number) && s.before.pages[s.op.args['page'] as number]?.writable === false,
+    test: (s) => {
+      const store = argsOf(hmmSignatures, s.op, 'cpuWrite');
+      return store !== undefined && onDevice(s.before, store.page) && s.before.pages[store.page]?.writable === false;
+    },
   },
   {
     name: 'deviceGpuStoreReadOnlyDevicePage',
     description: 'the owning GPU stores to a read-only page in its own device-private memory (-EPERM)',
     minShare: 0.025,
-    test: (s) =>
-      s.op.op === 'gpuWrite' && s.op.args['gpu'] === DEVICE_GPU && onDevice(s.before, s.op.args['page'] as number) && s.before.pages[s.op.args['page'] as number]?.writable === false,
+    test: (s) => {
+      const store = argsOf(hmmSignatures, s.op, 'gpuWrite');
+      return store !== undefined && store.gpu === DEVICE_GPU && onDevice(s.before, store.page) && s.before.pages[store.page]?.writable === false;
+    },
   },
   {
     name: 'peerGpuFaultsDevicePageBack',
