@@ -5,7 +5,9 @@
 // booleans toward false, so a shrunk case names only the inputs that decide it.
 
 import fc from 'fast-check';
+import { makeOp } from '../../model/common/schema.js';
 import type { Operation } from '../../model/common/values.js';
+import { stage2Signatures } from '../../model/kvm-stage2/operations.js';
 import { enumeratedOneOf, enumeratedRecord } from '../harness/enumerated.js';
 
 const bool = [false, true] as const;
@@ -26,18 +28,18 @@ export const faultOp: fc.Arbitrary<Operation> = enumeratedRecord(
   },
   (a) => {
     const raw = a.pfn === 'ram';
-    return { op: 'fault', args: { ...a, pfnmap: raw ? a.pfnmap : true, mteAllowed: raw ? a.mteAllowed : false } };
+    return makeOp(stage2Signatures, 'fault', { ...a, pfnmap: raw ? a.pfnmap : true, mteAllowed: raw ? a.mteAllowed : false });
   },
 );
 
 export const memslotOp: fc.Arbitrary<Operation> = enumeratedRecord(
   { pfnmap: bool, io: bool, allowAnyUncached: bool, mteAllowed: bool, pgprot: memType, ...host },
-  (args) => ({ op: 'memslot', args }),
+  (args) => makeOp(stage2Signatures, 'memslot', args),
 );
 
 export const nvgraceFaultOp: fc.Arbitrary<Operation> = enumeratedRecord(
   { region: ['usemem', 'resmem'] as const, ...host, ...guest },
-  (args) => ({ op: 'nvgraceFault', args }),
+  (args) => makeOp(stage2Signatures, 'nvgraceFault', args),
 );
 
 export const stage2Operations: fc.Arbitrary<Operation[]> = fc.array(
