@@ -23,7 +23,7 @@ rmSync(DIST, { recursive: true, force: true });
 // typescript's exports map does not list its bin, so it is found beside its package.json.
 const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc');
 try {
-  // tsc prints its errors on stdout: they go to stderr, so that stdout stays npm pack --json's (prepack runs this).
+  // tsc prints its errors on stdout: they go to stderr, so that stdout stays npm pack --json's (prepare runs this).
   execFileSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json')], { stdio: ['ignore', 2, 2] });
 } catch (error) {
   // tsc has printed the errors; its exit status is the build's.

@@ -13,6 +13,7 @@ const COMMANDS = {
   conform: 'check an implementation (a program speaking JSON lines, or module:<file>) against the specification',
   mutants: 'the kill matrix: every seeded bug, caught by which invariant after how many runs',
   upstream: 'compile a real driver tree against the kernel shims and conform it (build, detect, conform, list)',
+  report: 'write the browsable report: one HTML file (kill matrix heatmap, saved cases, generator label shares)',
 } as const;
 
 const USAGE = `usage: gpumem-spec <command> [options]      (gpumem-spec <command> --help: the command's options)

@@ -1,4 +1,4 @@
-// The package as another project gets it: `npm pack` (which builds dist/ through prepack), the tarball installed
+// The package as another project gets it: `npm pack` (which builds dist/ through prepare), the tarball installed
 // into an empty project, then the executable and the entries used there, with none of this repository's
 // development dependencies (no tsx, no vitest): `npx gpumem-spec check`, the model imported by package name from a
 // plain .mjs file, and the published declarations type-checking a consumer's TypeScript. A command-line test
@@ -39,7 +39,7 @@ function inConsumer(command: string, args: readonly string[]) {
 }
 
 beforeAll(() => {
-  // --json prints the tarball's name and file list; prepack's build writes its own lines to stderr.
+  // --json prints the tarball's name and file list; the build (prepare) writes its own lines to stderr.
   const out = execFileSync('npm', ['pack', '--json', '--pack-destination', scratch, ...NPM_QUIET], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     packed = (JSON.parse(out) as Packed[])[0] as Packed;
@@ -97,10 +97,10 @@ describe('the packed package', () => {
   it('npx gpumem-spec names its commands, and refuses an unknown one with exit 2', () => {
     const help = inConsumer('npx', ['gpumem-spec', '--help']);
     expect(help.status).toBe(0);
-    for (const command of ['check', 'replay', 'conform', 'mutants', 'upstream']) expect(help.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+    for (const command of ['check', 'replay', 'conform', 'mutants', 'upstream', 'report']) expect(help.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
     const unknown = inConsumer('npx', ['gpumem-spec', 'chek']);
     expect(unknown.status).toBe(2);
-    expect(unknown.stderr).toMatch(/unknown command "chek"; valid: check, replay, conform, mutants, upstream/);
+    expect(unknown.stderr).toMatch(/unknown command "chek"; valid: check, replay, conform, mutants, upstream, report$/m);
   });
 
   it('a plain .mjs file imports the model by package name and applies operations', () => {
