@@ -15,11 +15,11 @@ import type { FaultPlan } from '../common/faults.js';
 import { canonicalJson, linearizability } from '../common/linearizability.js';
 import { fail, ok, type Result } from '../common/result.js';
 import { lockNext, Scheduler, stepSignature, threadArg, type TaskBody, type TaskView, type WithTasks } from '../common/scheduler.js';
-import { faultList, int } from '../common/schema.js';
+import { faultList, int, makeOp } from '../common/schema.js';
 import type { Invariant } from '../common/spec.js';
 import type { Operation } from '../common/values.js';
 import { vaSpaceInvariants } from './invariants.js';
-import { UvmVaSpaceModel } from './operations.js';
+import { UvmVaSpaceModel, vaSpaceSignatures } from './operations.js';
 import { describeVaSpace, GPU_COUNT, GPUS, gpuProcBit, snapshotVaSpace, type VaSpaceState } from './state.js';
 
 const S000 = '000_e4d5058719a42ede.txt';
@@ -56,11 +56,11 @@ export class ConcurrentVaSpaceModel extends UvmVaSpaceModel {
     startRegisterGpu: {
       when: (s) => s.created,
       start: (s, { thread, gpu, faults }) =>
-        this.scheduler.start(s, thread, { op: 'registerGpu', args: { gpu, faults } }, (task, plan) => this.registerGpuTask(s, task, gpu, plan)),
+        this.scheduler.start(s, thread, makeOp(vaSpaceSignatures, 'registerGpu', { gpu, faults }), (task, plan) => this.registerGpuTask(s, task, gpu, plan)),
     },
     startMmShutdown: {
       when: (s) => s.created && s.mmAlive && !shutdownRunning(s),
-      start: (s, { thread }) => this.scheduler.start(s, thread, { op: 'mmShutdown', args: {} }, () => this.mmShutdownTask(s)),
+      start: (s, { thread }) => this.scheduler.start(s, thread, makeOp(vaSpaceSignatures, 'mmShutdown', {}), () => this.mmShutdownTask(s)),
     },
   });
 

@@ -1,8 +1,11 @@
 // Invariants of a UVM VA space and its sysmem DMA allocations, each named for what it protects.
 
 import type { Result } from '../common/result.js';
+import { argsOf, typedOp, type ArgsOf } from '../common/schema.js';
 import type { Invariant } from '../common/spec.js';
+import type { Operation } from '../common/values.js';
 import { PAGE_SIZE, uvmMemInvariants, type UvmMemSpace } from '../uvm-mem/index.js';
+import { vaSpaceSignatures } from './operations.js';
 import {
   CPU,
   formatMask,
@@ -186,6 +189,16 @@ const gpuName = (g: number) => (GPUS[g] as GpuInfo).name;
 const hex = (x: bigint) => '0x' + x.toString(16);
 const isAllocOp = (op: string) => op === 'memAlloc' || op === 'memAllocAndMapCpu';
 
+/** The arguments of an allocation call (memAlloc or memAllocAndMapCpu), else undefined. */
+function allocArgs(op: Operation): ArgsOf<typeof vaSpaceSignatures.memAllocAndMapCpu> | undefined {
+  return argsOf(vaSpaceSignatures, op, 'memAlloc') ?? argsOf(vaSpaceSignatures, op, 'memAllocAndMapCpu');
+}
+
+/** The GPU registration names (registerGpu, unregisterGpu), else undefined. */
+function registrationGpu(op: Operation): number | undefined {
+  return (argsOf(vaSpaceSignatures, op, 'registerGpu') ?? argsOf(vaSpaceSignatures, op, 'unregisterGpu'))?.gpu;
+}
+
 /** The sysmem invariants (model/uvm-mem), on the VA space's allocations. */
 const sysmem = uvmMemInvariants<VaSpaceState>({ mem: (s) => s.mem, gpuName });
 
@@ -197,8 +210,9 @@ const vaSpaceStateInvariants: readonly Invariant<VaSpaceState>[] = [
     name: 'doubleRegistrationIsRejected',
     source: `${S000} § uvm_va_space_register_gpu (registered_gpus test -> NV_ERR_INVALID_DEVICE)`,
     check: ({ op, before, result, faults }) => {
-      if (op.op !== 'registerGpu') return undefined;
-      const g = op.args['gpu'] as number;
+      const register = argsOf(vaSpaceSignatures, op, 'registerGpu');
+      if (register === undefined) return undefined;
+      const g = register.gpu;
       if (!isRegistered(before, g) || failedBeforeChecks(faults)) return undefined;
       return isError(result, 'NV_ERR_INVALID_DEVICE')
         ? undefined
@@ -214,8 +228,9 @@ const vaSpaceStateInvariants: readonly Invariant<VaSpaceState>[] = [
       const coherent = regs.filter((g) => (GPUS[g] as GpuInfo).coherent);
       if (coherent.length > 0 && coherent.length < regs.length)
         return `coherent {${coherent.map(gpuName).join(' ')}} and non-coherent GPUs are registered together`;
-      if (op.op !== 'registerGpu' || failedBeforeChecks(faults)) return undefined;
-      const g = op.args['gpu'] as number;
+      const register = argsOf(vaSpaceSignatures, op, 'registerGpu');
+      if (register === undefined || failedBeforeChecks(faults)) return undefined;
+      const g = register.gpu;
       const clash = registeredGpus(before).find((o) => (GPUS[o] as GpuInfo).coherent !== (GPUS[g] as GpuInfo).coherent);
       if (clash !== undefined && !isError(result, 'NV_ERR_INVALID_DEVICE'))
         return `registering ${gpuName(g)} next to ${gpuName(clash)} (other coherence) returned ${result.ok ? 'OK' : result.error}`;
@@ -228,8 +243,9 @@ const vaSpaceStateInvariants: readonly Invariant<VaSpaceState>[] = [
     name: 'noRegistrationAfterTeardown',
     source: `${S000} § uvm_va_space_register_gpu (disallow_new_registers -> NV_ERR_PAGE_TABLE_NOT_AVAIL)`,
     check: ({ op, before, after, result, faults }) => {
-      if (op.op !== 'registerGpu' || before.mmAlive) return undefined;
-      const g = op.args['gpu'] as number;
+      const register = argsOf(vaSpaceSignatures, op, 'registerGpu');
+      if (register === undefined || before.mmAlive) return undefined;
+      const g = register.gpu;
       if (result.ok || after.registered !== before.registered) return `${gpuName(g)} was registered after the VA space's mm was torn down`;
       if (failedBeforeChecks(faults) || result.error === 'NV_ERR_INVALID_DEVICE') return undefined;
       return result.error === 'NV_ERR_PAGE_TABLE_NOT_AVAIL' ? undefined : `registration after mm teardown returned ${result.error}, not NV_ERR_PAGE_TABLE_NOT_AVAIL`;
@@ -271,11 +287,12 @@ const vaSpaceStateInvariants: readonly Invariant<VaSpaceState>[] = [
     name: 'failedRegistrationLeavesNoTrace',
     source: `${S000} § uvm_va_space_register_gpu (cleanup: unregister_gpu; done: uvm_gpu_access_counters_disable, uvm_gpu_release)`,
     check: ({ op, before, after, result }) => {
-      if (op.op !== 'registerGpu' || result.ok) return undefined;
+      const register = argsOf(vaSpaceSignatures, op, 'registerGpu');
+      if (register === undefined || result.ok) return undefined;
       const b = JSON.parse(registrationFingerprint(before)) as Record<string, unknown>;
       const a = JSON.parse(registrationFingerprint(after)) as Record<string, unknown>;
       const changed = Object.keys(b).filter((k) => JSON.stringify(b[k]) !== JSON.stringify(a[k]));
-      return changed.length === 0 ? undefined : `registering ${gpuName(op.args['gpu'] as number)} failed with ${result.error} but changed: ${changed.join(', ')}`;
+      return changed.length === 0 ? undefined : `registering ${gpuName(register.gpu)} failed with ${result.error} but changed: ${changed.join(', ')}`;
     },
   },
   {
@@ -338,9 +355,10 @@ const vaSpaceStateInvariants: readonly Invariant<VaSpaceState>[] = [
     source: `${S000} § uvm_mem_alloc (UVM_ASSERT(params->size > 0))`,
     check: ({ op, before, after, result }) => {
       for (const m of after.mem.mems.values()) if (m.size === 0n) return `m${m.id} is a zero-size allocation`;
-      if (!isAllocOp(op.op) || op.args['size'] !== 0n) return undefined;
+      const alloc = allocArgs(op);
+      if (alloc === undefined || alloc.size !== 0n) return undefined;
       if (result.ok) return 'uvm_mem_alloc of size 0 succeeded';
-      if (isRegistered(before, op.args['owner'] as number) && result.error !== 'NV_ERR_INVALID_ARGUMENT') return `uvm_mem_alloc of size 0 returned ${result.error}`;
+      if (isRegistered(before, alloc.owner) && result.error !== 'NV_ERR_INVALID_ARGUMENT') return `uvm_mem_alloc of size 0 returned ${result.error}`;
       return undefined;
     },
   },
@@ -395,14 +413,16 @@ const vaSpaceStateInvariants: readonly Invariant<VaSpaceState>[] = [
     name: 'mappingCallsDoWhatTheyAsk',
     source: `${S000} § uvm_mem_map_cpu_kernel, uvm_mem_map_gpu_kernel; uvm_mem.c uvm_mem_unmap_cpu_kernel, uvm_mem_unmap_gpu_kernel, uvm_mem_unmap_gpu_phys, uvm_mem_free`,
     check: ({ op, before, after, result }) => {
-      if (!result.ok || !MEM_CALLS.has(op.op)) return undefined;
+      const call = typedOp(vaSpaceSignatures, op);
+      if (!result.ok || call === undefined || !('slot' in call.args) || !MEM_CALLS.has(op.op)) return undefined;
       const ids = liveMems(before);
-      const id = ids[(op.args['slot'] as number) % ids.length];
+      const id = ids[call.args.slot % ids.length];
       if (id === undefined) return undefined;
       const m = after.mem.mems.get(id);
       if (op.op === 'memFree') return m === undefined ? undefined : `m${id} is still allocated after memFree returned OK`;
       if (m === undefined) return `m${id} is gone after ${op.op} returned OK`;
-      const g = op.args['gpu'] as number;
+      // memMapCpu, memUnmapCpu and memFree name no GPU: their cases below look at neither `bit` nor `where`.
+      const g = 'gpu' in call.args ? call.args.gpu : -1;
       const bit = 1 << g;
       const where = op.op === 'memMapCpu' || op.op === 'memUnmapCpu' ? '' : `on ${gpuName(g)}`;
       switch (op.op) {
@@ -499,15 +519,22 @@ function unmappedFromOnly(before: UvmMemSpace, after: UvmMemSpace, g: number): s
 
 const bitsOfMask = (mask: number) => GPUS.map((_, g) => g).filter((g) => mask & bitOf(g)).map(gpuName).join(' ');
 
-/** The calls that name a GPU of the VA space, and the argument that names it. */
-const GPU_NAMING_CALLS: { readonly [op: string]: string } = {
-  unregisterGpu: 'gpu',
-  memAlloc: 'owner',
-  memAllocAndMapCpu: 'owner',
-  memMapGpu: 'gpu',
-  memUnmapGpu: 'gpu',
-  memUnmapGpuPhys: 'gpu',
-};
+/** The GPU of the VA space a call names (the `gpu` it acts on, or the `owner` of an allocation); undefined for the others. */
+function gpuNamedBy(op: Operation): number | undefined {
+  const o = typedOp(vaSpaceSignatures, op);
+  switch (o?.op) {
+    case 'unregisterGpu':
+    case 'memMapGpu':
+    case 'memUnmapGpu':
+    case 'memUnmapGpuPhys':
+      return o.args.gpu;
+    case 'memAlloc':
+    case 'memAllocAndMapCpu':
+      return o.args.owner;
+    default:
+      return undefined;
+  }
+}
 
 /** The fallible step whose failure gives NV_ERR_OPERATING_SYSTEM (a DMA mapping error); every other gives NV_ERR_NO_MEMORY. */
 const IOMMU_MAP_SITE = 'uvm_parent_gpu_map_cpu_pages';
@@ -552,8 +579,8 @@ const vaSpaceEffectInvariants: readonly Invariant<VaSpaceState>[] = [
     name: 'registrationCallsDoWhatTheyAsk',
     source: `${S000} § uvm_va_space_register_gpu; uvm_va_space.c uvm_va_space_unregister_gpu, unregister_gpu; uvm_va_range.c uvm_va_range_unregister_gpu`,
     check: ({ op, before, after, result }) => {
-      if (!result.ok || (op.op !== 'registerGpu' && op.op !== 'unregisterGpu')) return undefined;
-      const g = op.args['gpu'] as number;
+      const g = registrationGpu(op);
+      if (!result.ok || g === undefined) return undefined;
       const registering = op.op === 'registerGpu';
       if (isRegistered(before, g) === registering) return `${op.op} of ${gpuName(g)} returned OK although it was ${registering ? 'already' : 'not'} registered`;
       const error = registrationEffect(before, after, g, registering) ?? (registering ? (memFingerprint(after.mem) === memFingerprint(before.mem) ? undefined : 'the allocations changed') : unmappedFromOnly(before.mem, after.mem, g));
@@ -581,12 +608,12 @@ const vaSpaceEffectInvariants: readonly Invariant<VaSpaceState>[] = [
     name: 'allocationCallsDoWhatTheyAsk',
     source: `${S000} § uvm_mem_alloc, mem_alloc_sysmem_dma_chunks, uvm_mem_alloc_sysmem_dma_and_map_cpu_kernel`,
     check: ({ op, before, after, result }) => {
-      if (!isAllocOp(op.op) || !result.ok) return undefined;
+      const alloc = allocArgs(op);
+      if (alloc === undefined || !result.ok) return undefined;
       const id = result.value as number;
       const m = after.mem.mems.get(id);
       if (m === undefined || before.mem.mems.has(id)) return `${op.op} returned m${String(id)}, which is not a new allocation`;
-      const owner = op.args['owner'] as number;
-      const size = op.args['size'] as bigint;
+      const { owner, size } = alloc;
       const chunks = (size + PAGE_SIZE - 1n) / PAGE_SIZE;
       const mapCpu = op.op === 'memAllocAndMapCpu';
       if (m.dmaOwner !== owner || m.size !== size || m.chunks !== chunks)
@@ -605,9 +632,8 @@ const vaSpaceEffectInvariants: readonly Invariant<VaSpaceState>[] = [
     name: 'callsNamingAnUnregisteredGpuAreRefused',
     source: `${S000} § uvm_va_space_register_gpu (registered_gpus); uvm_va_space.c uvm_va_space_unregister_gpu (NV_ERR_INVALID_DEVICE)`,
     check: ({ op, before, after, result }) => {
-      const arg = GPU_NAMING_CALLS[op.op];
-      if (arg === undefined) return undefined;
-      const g = op.args[arg] as number;
+      const g = gpuNamedBy(op);
+      if (g === undefined) return undefined;
       if (isRegistered(before, g)) {
         if (isError(result, 'NV_ERR_INVALID_DEVICE')) return `${op.op} refused registered ${gpuName(g)} as an unknown device`;
         if (op.op === 'unregisterGpu' && !result.ok) return `unregistering registered ${gpuName(g)} failed with ${result.error}`;

@@ -6,9 +6,9 @@
 
 import type { FaultPlan } from '../common/faults.js';
 import { fail, ok, type Result } from '../common/result.js';
-import { bool, faultList, int, oneOf, u64, type Signature } from '../common/schema.js';
+import { bool, faultList, int, oneOf, typedOp, u64, type Signatures } from '../common/schema.js';
 import type { Model } from '../common/spec.js';
-import type { Args, Operation } from '../common/values.js';
+import type { Operation } from '../common/values.js';
 import { emptyUvmMemSpace, MEM_PAGE_SIZES, UVM_MEM_575, UvmMemOps, type GpuIndex, type MemId, type MemPageSize } from '../uvm-mem/index.js';
 import {
   CPU,
@@ -29,7 +29,7 @@ import {
 const gpuArg = () => int(0, GPU_COUNT - 1);
 const slotArg = () => int(0, 1023);
 
-export const vaSpaceSignatures: { readonly [op: string]: Signature } = {
+export const vaSpaceSignatures = {
   /** uvm_va_space_create (open of the UVM device file); `sevEnabled` is the machine's memory encryption. */
   create: { sevEnabled: bool(), faults: faultList() },
   /** uvm_va_space_register_gpu. */
@@ -54,7 +54,7 @@ export const vaSpaceSignatures: { readonly [op: string]: Signature } = {
   memUnmapGpuPhys: { slot: slotArg(), gpu: gpuArg() },
   /** uvm_mem_free. */
   memFree: { slot: slotArg() },
-};
+} satisfies Signatures;
 
 function gpu(g: number): GpuInfo {
   return GPUS[g] as GpuInfo;
@@ -81,16 +81,17 @@ export class UvmVaSpaceModel implements Model<VaSpaceState> {
   }
 
   precondition(s: VaSpaceState, op: Operation): boolean {
-    if (op.op === 'create') return !s.created;
-    if (!s.created) return false;
-    switch (op.op) {
+    const o = typedOp(vaSpaceSignatures, op);
+    if (o?.op === 'create') return !s.created;
+    if (!s.created || o === undefined) return false;
+    switch (o.op) {
       case 'registerGpu':
         return true;
       case 'unregisterGpu': {
         // The GPU that owns an allocation's pages must outlive it ("the allocation has to be unmapped from any
         // GPUs before they are released", uvm_mem.h): unregistering an owner with live allocations is outside
         // the model.
-        const g = op.args['gpu'] as number;
+        const g = o.args.gpu;
         return ![...s.mem.mems.values()].some((m) => m.dmaOwner === g);
       }
       case 'mmShutdown':
@@ -105,40 +106,37 @@ export class UvmVaSpaceModel implements Model<VaSpaceState> {
       case 'memUnmapGpuPhys':
       case 'memFree':
         return s.mem.mems.size > 0;
-      default:
-        return false;
     }
   }
 
   apply(s: VaSpaceState, op: Operation, faults: FaultPlan): Result {
-    const a: Args = op.args;
-    switch (op.op) {
+    const o = typedOp(vaSpaceSignatures, op);
+    if (o === undefined) return fail('UNKNOWN_OPERATION');
+    switch (o.op) {
       case 'create':
-        return this.create(s, a['sevEnabled'] as boolean, faults);
+        return this.create(s, o.args.sevEnabled, faults);
       case 'registerGpu':
-        return this.registerGpu(s, a['gpu'] as number, faults);
+        return this.registerGpu(s, o.args.gpu, faults);
       case 'unregisterGpu':
-        return this.unregisterGpu(s, a['gpu'] as number);
+        return this.unregisterGpu(s, o.args.gpu);
       case 'mmShutdown':
         return this.mmShutdown(s);
       case 'memAlloc':
-        return this.memAlloc(s, a['owner'] as number, a['size'] as bigint, a['pageSize'] as MemPageSize, faults);
+        return this.memAlloc(s, o.args.owner, o.args.size, o.args.pageSize, faults);
       case 'memAllocAndMapCpu':
-        return this.memAllocAndMapCpu(s, a['owner'] as number, a['size'] as bigint, faults);
+        return this.memAllocAndMapCpu(s, o.args.owner, o.args.size, faults);
       case 'memMapCpu':
-        return this.memMapCpu(s, memAt(s, a['slot'] as number), faults);
+        return this.memMapCpu(s, memAt(s, o.args.slot), faults);
       case 'memUnmapCpu':
-        return this.memUnmapCpu(s, memAt(s, a['slot'] as number));
+        return this.memUnmapCpu(s, memAt(s, o.args.slot));
       case 'memMapGpu':
-        return this.memMapGpu(s, memAt(s, a['slot'] as number), a['gpu'] as number, faults);
+        return this.memMapGpu(s, memAt(s, o.args.slot), o.args.gpu, faults);
       case 'memUnmapGpu':
-        return this.memUnmapGpu(s, memAt(s, a['slot'] as number), a['gpu'] as number);
+        return this.memUnmapGpu(s, memAt(s, o.args.slot), o.args.gpu);
       case 'memUnmapGpuPhys':
-        return this.memUnmapGpuPhys(s, memAt(s, a['slot'] as number), a['gpu'] as number);
+        return this.memUnmapGpuPhys(s, memAt(s, o.args.slot), o.args.gpu);
       case 'memFree':
-        return this.memFree(s, memAt(s, a['slot'] as number));
-      default:
-        return fail('UNKNOWN_OPERATION');
+        return this.memFree(s, memAt(s, o.args.slot));
     }
   }
 
