@@ -96,14 +96,18 @@ describe('page', () => {
     ce['violation'] = { ...(ce['violation'] as object), message: '<img src=x onerror="window.__injected = 2">', source: '"><b>source</b>' };
     writeFileSync(join(cases, 'hostile.json'), JSON.stringify(ce));
     copyFileSync(original, join(cases, 'plain.json'));
+    writeFileSync(join(cases, 'broken.json'), JSON.stringify({ format: '<script>window.__injected = 3</script>' }));
     const out = join(scratch, 'out', 'report.html');
     const summary = await writeReport({ out, cases: [join(scratch, 'cases')], heatmap: committedHeatmap(MATRIX), labelSeed: DEFAULT_SEED, labelRuns: 20, root: scratch });
     expect(summary.cases).toBe(2);
+    expect(summary.unreadable).toBe(1);
     const page = readFileSync(out, 'utf8');
     expect(page.match(/<script/g)?.length, 'only the page script').toBe(1);
     expect(page).not.toContain('<img');
     expect(page).not.toContain('<b>source');
     expect(page).toContain(escapeHtml(hostile));
+    // The file that cannot be read is listed, with the reason, as text.
+    expect(page).toMatch(/<section id="unreadable"><h2>Case files that cannot be read \(1\)<\/h2><ul><li><code>[^<]*broken\.json: format: expected [^<]*&lt;script&gt;window.__injected = 3&lt;\/script&gt;/);
     // Nothing generated: both links say how to make them.
     expect(page).toContain('not generated — run <code>npm run coverage</code>');
     expect(page).toContain('not generated — run <code>npm run mutation</code>');
