@@ -44,8 +44,8 @@ async function conform(args: string[], interrupted: () => boolean): Promise<numb
   const { conformJson, conformProperties, conformSummaryLines } = await import('../properties/harness/conform-run.js');
   const { CONFORMANCE_INVARIANTS } = await import('../properties/harness/conformance-target.js');
   const { parseFixedArgument } = await import('../properties/harness/fixed-arguments.js');
-  const { ImplementationFailure } = await import('../properties/harness/implementation.js');
-  const { implementationName, openImplementation } = await import('../properties/harness/open-implementation.js');
+  const { DoesNotStart, startImplementation } = await import('../properties/harness/implementation-targets.js');
+  const { implementationName } = await import('../properties/harness/open-implementation.js');
   const { defaultVersion, hasVersion, versionNames } = await import('../properties/harness/targets.js');
   const { checkOutDir, EXIT, parseInteger, parseList, resolveProperty, resolveSuite, usageError } = await import('./cli.js');
   const { values } = parseArgs({
@@ -101,11 +101,10 @@ async function conform(args: string[], interrupted: () => boolean): Promise<numb
   say(`seed: ${seed}`);
   let impl: Implementation;
   try {
-    impl = await openImplementation(command, suite.spec.name, timeoutMs === undefined ? {} : { timeoutMs });
-    impl.handshake?.(suite.spec.name);
+    impl = await startImplementation(command, suite.spec.name, timeoutMs === undefined ? {} : { timeoutMs });
   } catch (error) {
-    const detail = error instanceof ImplementationFailure && error.detail ? `\n${error.detail.trimEnd()}` : '';
-    writeNow(2, `error: the implementation does not start: ${(error as Error).message}${detail}\n`);
+    if (!(error instanceof DoesNotStart)) throw error;
+    writeNow(2, `error: ${error.message}\n`);
     return EXIT.usage;
   }
   const name = values.name ?? implementationName(command);
