@@ -11,6 +11,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { invocation } from '../properties/harness/invocation.js';
 import { listingJson, listingLines } from '../properties/harness/listing.js';
 import { suites } from '../properties/harness/registry.js';
 import { DEFAULT_BATCH, DEFAULT_POLISH } from '../properties/harness/search.js';
@@ -26,7 +27,7 @@ import { ProgressDisplay } from './progress.js';
  * committed counterexamples/ (and the traces npm test checks) never change because a documented command ran. */
 const SCRATCH_DIR = join(tmpdir(), 'gpumem-spec', 'counterexamples');
 
-const HELP = `usage: npm run check -- [options]
+const HELP = `usage: ${invocation('check')} [options]
 
   --subsystem S   only this subsystem            --property P   only this property (needs --subsystem)
   --mutant M      search a seeded bug instead of the specification (needs --subsystem)
@@ -163,7 +164,7 @@ await command(HELP, {
   // Every option as given, the seed (drawn at random if it was not) and where to start: the resumed search runs
   // exactly the batches the interrupted one did not complete, this property's and then every later one's.
   const resumeCommand = resumeAt === undefined ? undefined :
-    ['npm', 'run', 'check', '--', ...argsWithoutStart(process.argv.slice(2)), `--seed=${seed}`, '--resume', `${jobKey(resumeAt.job)}:${resumeAt.run}`].map(shellWord).join(' ');
+    [...invocation('check').split(' '), ...argsWithoutStart(process.argv.slice(2)), `--seed=${seed}`, '--resume', `${jobKey(resumeAt.job)}:${resumeAt.run}`].map(shellWord).join(' ');
   if (resumeCommand !== undefined) human(`\ninterrupted: resume with  ${resumeCommand}`);
   if (unsaved > 0) human(`\n${unsaved} case${unsaved === 1 ? '' : 's'} could not be saved under ${out}: printed whole on stderr above`);
   if (json) {

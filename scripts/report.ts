@@ -4,17 +4,18 @@
 // usage error or a kill matrix that cannot be read.
 
 import { computedHeatmap } from '../properties/report/compute.js';
-import { MatrixError } from '../properties/report/heatmap.js';
+import { MatrixError, regenerate } from '../properties/report/heatmap.js';
 import { committedHeatmap, DEFAULT_CASES, DEFAULT_MATRIX, DEFAULT_OUT, writeReport } from '../properties/report/report.js';
+import { invocation } from '../properties/harness/invocation.js';
 import { DEFAULT_SEED } from '../properties/harness/seed.js';
 import { EXIT, parseInteger, parseSeed, usageError } from './cli.js';
 import { command } from './command.js';
 
-const HELP = `usage: npm run report -- [options]
+const HELP = `usage: ${invocation('report')} [options]
 
   --out FILE        the HTML file to write (default ${DEFAULT_OUT})
   --cases PATH      saved counterexamples to show, a file or folder; repeatable (default ${DEFAULT_CASES}/)
-  --matrix FILE     the kill matrix to draw (default ${DEFAULT_MATRIX}, as npm run mutants -- --write writes it)
+  --matrix FILE     the kill matrix to draw (default ${DEFAULT_MATRIX}, as ${invocation('mutants')} --write writes it)
   --compute         compute the kill matrix now instead (minutes): --seeds K (default 1), --runs N (default each
                     property's npm-test budget), --workers N (default one per core), from --seed
   --seed N          the seed of the label shares (and of --compute); default ${DEFAULT_SEED}, npm test's
@@ -23,7 +24,7 @@ const HELP = `usage: npm run report -- [options]
 One file, its CSS and script inline: open it in any browser, no server or network needed. A section per
 subsystem: the kill matrix as a heatmap, the label shares against their minimums, every saved case as a step
 table (with the timeline by thread for a schedule). A kill matrix behind the suite is drawn with the bugs it lacks
-marked (npm run mutants -- --write ${DEFAULT_MATRIX} brings it up to date). Exit status: 0 written; 2 usage error,
+marked (${regenerate(DEFAULT_MATRIX)} brings it up to date). Exit status: 0 written; 2 usage error,
 or a kill matrix that cannot be read.`;
 
 await command(

@@ -5,6 +5,7 @@
 // file has that the suite no longer does is listed, so a stale file shows as stale instead of leaving a bug out.
 
 import { MODEL_THREW } from '../harness/interpreter.js';
+import { invocation } from '../harness/invocation.js';
 import { suites as registeredSuites } from '../harness/registry.js';
 import { selectInvariants, type AnySuite } from '../harness/suite.js';
 import { defaultVersion, mutantVersions } from '../harness/targets.js';
@@ -129,7 +130,7 @@ export function reconcile(grids: MatrixGrids, suites: readonly AnySuite[] = regi
 }
 
 /** The command that brings the committed matrix up to date. */
-export const regenerate = (file: string) => `npm run mutants -- --write ${file}`;
+export const regenerate = (file: string) => `${invocation('mutants')} --write ${file}`;
 
 /**
  * Parses the grids of a matrix as `npm run mutants -- --write` writes it (docs/mutants.md): the seeds from its
@@ -138,7 +139,7 @@ export const regenerate = (file: string) => `npm run mutants -- --write ${file}`
  */
 export function parseMatrixMarkdown(text: string, file: string): MatrixGrids {
   const lines = text.split('\n');
-  const fail = (line: number, why: string) => new MatrixError(`${file}:${line + 1}: ${why}: not a kill matrix as \`npm run mutants -- --write FILE\` writes it (or use --compute)`);
+  const fail = (line: number, why: string) => new MatrixError(`${file}:${line + 1}: ${why}: not a kill matrix as \`${regenerate('FILE')}\` writes it (or use --compute)`);
   const seedLine = lines.findIndex((l) => /from \d+ seeds? \(/.test(l));
   const seedMatch = seedLine < 0 ? null : /from (\d+) seeds? \(([-\d, ]+)\)/.exec(lines[seedLine] as string);
   if (seedMatch === null) throw fail(0, 'no "from K seeds (…)" sentence');
