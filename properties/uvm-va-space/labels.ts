@@ -8,8 +8,9 @@
 // unregistration. Each is the case an invariant (and a seeded bug) of the subsystem is about.
 // `npm run check` prints how often each occurred; the tests require at least `minShare` of the cases to carry it.
 
+import { argsOf, typedOp } from '../../model/common/schema.js';
 import type { Step } from '../../model/common/spec.js';
-import { GPUS, isRegistered, liveMems, type VaSpaceState } from '../../model/uvm-va-space/index.js';
+import { GPUS, isRegistered, liveMems, vaSpaceSignatures, type VaSpaceState } from '../../model/uvm-va-space/index.js';
 import { bitsOf, PAGE_SIZE } from '../../model/uvm-mem/index.js';
 import type { CaseLabel } from '../harness/suite.js';
 
@@ -22,7 +23,7 @@ const refusedWith = (s: VaStep, error: string) => !s.result.ok && s.result.error
 const failedAt = (s: VaStep, site: string) => s.faults.some((f) => f.site === site);
 
 /** The GPU a registerGpu step registers, or undefined for any other step. */
-const registering = (s: VaStep) => (s.op.op === 'registerGpu' ? (s.op.args['gpu'] as number) : undefined);
+const registering = (s: VaStep) => argsOf(vaSpaceSignatures, s.op, 'registerGpu')?.gpu;
 
 export const registrationLabels: readonly CaseLabel<VaSpaceState>[] = [
   {
@@ -73,12 +74,16 @@ export const registrationLabels: readonly CaseLabel<VaSpaceState>[] = [
 ];
 
 const allocating = (s: VaStep) => s.op.op === 'memAlloc' || s.op.op === 'memAllocAndMapCpu';
-const sizeArg = (s: VaStep) => s.op.args['size'] as bigint;
+/** The size an allocating step asks for, or undefined for any other step. */
+const sizeArg = (s: VaStep) => (argsOf(vaSpaceSignatures, s.op, 'memAlloc') ?? argsOf(vaSpaceSignatures, s.op, 'memAllocAndMapCpu'))?.size;
 
 /** The allocation a slot-addressed step names, as it was before the step. */
 function memBefore(s: VaStep) {
+  const o = typedOp(vaSpaceSignatures, s.op);
+  if (o === undefined || !('slot' in o.args)) return undefined;
   const ids = liveMems(s.before);
-  return ids.length === 0 ? undefined : s.before.mem.mems.get(ids[(s.op.args['slot'] as number) % ids.length] as number);
+  const id = ids[o.args.slot % ids.length];
+  return id === undefined ? undefined : s.before.mem.mems.get(id);
 }
 
 /** Allocations with an IOMMU mapping for `gpu` (a GPU other than their owner: the owner plus this one). */
@@ -95,7 +100,10 @@ export const sysmemLabels: readonly CaseLabel<VaSpaceState>[] = [
     name: 'unalignedSizeAlignedUp',
     description: 'an allocation whose size is not a multiple of the chunk size succeeds, its chunk count rounded up',
     minShare: 0.23,
-    test: (s) => allocating(s) && s.result.ok && sizeArg(s) % PAGE_SIZE !== 0n,
+    test: (s) => {
+      const size = sizeArg(s);
+      return size !== undefined && s.result.ok && size % PAGE_SIZE !== 0n;
+    },
   },
   {
     name: 'badPageSizeRefused',
@@ -133,8 +141,9 @@ export const sysmemLabels: readonly CaseLabel<VaSpaceState>[] = [
     minShare: 0.035,
     test: (s) => {
       if (s.op.op === 'memFree') return bitsOf(memBefore(s)?.mappedOnPhys ?? 0).length >= 2;
-      if (s.op.op === 'memUnmapGpuPhys' || s.op.op === 'unregisterGpu') {
-        const gpu = s.op.args['gpu'] as number;
+      const o = typedOp(vaSpaceSignatures, s.op);
+      if (o?.op === 'memUnmapGpuPhys' || o?.op === 'unregisterGpu') {
+        const gpu = o.args.gpu;
         return s.result.ok && iommuMapped(s.after, gpu) < iommuMapped(s.before, gpu);
       }
       return false;
@@ -154,9 +163,9 @@ export const sysmemLabels: readonly CaseLabel<VaSpaceState>[] = [
     minShare: 0.02,
     test: (s) => {
       const m = memBefore(s);
-      const bit = 1 << (s.op.args['gpu'] as number);
-      if (s.op.op === 'memUnmapGpu') return s.result.ok && ((m?.kernelMappedOn ?? 0) & bit) !== 0;
-      return s.op.op === 'memUnmapGpuPhys' && s.result.ok && m?.dmaOwner !== s.op.args['gpu'] && ((m?.mappedOnPhys ?? 0) & bit) !== 0;
+      const o = typedOp(vaSpaceSignatures, s.op);
+      if (o?.op === 'memUnmapGpu') return s.result.ok && ((m?.kernelMappedOn ?? 0) & (1 << o.args.gpu)) !== 0;
+      return o?.op === 'memUnmapGpuPhys' && s.result.ok && m?.dmaOwner !== o.args.gpu && ((m?.mappedOnPhys ?? 0) & (1 << o.args.gpu)) !== 0;
     },
   },
   {
@@ -165,8 +174,9 @@ export const sysmemLabels: readonly CaseLabel<VaSpaceState>[] = [
     description: 'a GPU is unregistered while another non-owner GPU has the VA space\'s allocations mapped',
     minShare: 0.12,
     test: (s) => {
-      if (s.op.op !== 'unregisterGpu' || !s.result.ok) return false;
-      const g = s.op.args['gpu'] as number;
+      const unregister = argsOf(vaSpaceSignatures, s.op, 'unregisterGpu');
+      if (unregister === undefined || !s.result.ok) return false;
+      const g = unregister.gpu;
       return [...s.before.mem.mems.values()].some((m) => bitsOf(m.mappedOnPhys).some((h) => h !== g && h !== m.dmaOwner));
     },
   },
