@@ -14,16 +14,17 @@
 import { parseArgs } from 'node:util';
 import { isMainThread } from 'node:worker_threads';
 import type { Implementation } from '../properties/harness/implementation.js';
+import { invocation } from '../properties/harness/invocation.js';
 import { runOnWorker, superviseWorker, writeNow } from './worker-command.js';
 
-const HELP = `usage: npm run conform -- --subsystem S --impl "<command>" [options]
+const HELP = `usage: ${invocation('conform')} --subsystem S --impl "<command>" [options]
 
   --subsystem S      the subsystem whose specification is the oracle (required)
   --impl "<command>" the implementation: a shell command speaking the JSON-lines protocol, or
                      "module:<file.ts>" for an in-process TypeScript implementation (required)
   --property P       only this property (default: all of the subsystem's)
   --spec-version V   the specification version the implementation is checked against (default: the subsystem's
-                     first, the current upstream behaviour; \`npm run check -- --list\` lists them)
+                     first, the current upstream behaviour; \`${invocation('check')} --list\` lists them)
   --runs N           runs per property (default: the property's npm-test budget)
   --time SECONDS     stop after this long in all (runs unbounded unless --runs is given)
   --seed N           the seed (default: random; always printed first)
