@@ -69,8 +69,9 @@ type CheckJson = {
 describe('Ctrl-C and resume', () => {
   it('one Ctrl-C to the whole process group under npm prints the table and a resume command with every option; the resumed search completes exactly the uninterrupted one', async () => {
     const out = join(scratch, 'interrupted');
-    const args = ['--subsystem', 'dma-pool', '--seed=-7', '--runs', '200', '--workers', '1', '--polish', '3', '--time', '3600', '--out', out, '--json'];
-    const first = await run('npm', ['run', '--silent', 'check', '--', ...args], { interruptWhen: /^dma-pool\/\w+: 200 runs on model/m });
+    // 2000 runs a property: long enough that the interrupt lands in the middle of one (a search begins in the main thread).
+    const args = ['--subsystem', 'dma-pool', '--seed=-7', '--runs', '2000', '--workers', '1', '--polish', '3', '--time', '3600', '--out', out, '--json'];
+    const first = await run('npm', ['run', '--silent', 'check', '--', ...args], { interruptWhen: /^dma-pool\/\w+: 2000 runs on model/m });
     // npm re-raises the signal after its script ends, so a shell reports 130 (128 + SIGINT) either way.
     expect(first.code === 130 || (first.code === null && first.signal === 'SIGINT'), `exit ${first.code} ${first.signal}\n${first.stderr}`).toBe(true);
     expect(first.stderr).toMatch(/interrupt: stopping the search/);
@@ -78,7 +79,7 @@ describe('Ctrl-C and resume', () => {
     expect(first.stderr).toMatch(/^interrupted: resume with {2}npm run check -- /m);
     const part: CheckJson = JSON.parse(first.stdout);
     const resume = part.resume ?? '';
-    for (const option of ['--subsystem dma-pool', '--seed=-7', '--runs 200', '--workers 1', '--polish 3', '--time 3600', `--out ${out}`, '--json'])
+    for (const option of ['--subsystem dma-pool', '--seed=-7', '--runs 2000', '--workers 1', '--polish 3', '--time 3600', `--out ${out}`, '--json'])
       expect(resume, option).toContain(option);
     const at = /--resume (dma-pool\/(\w+)(?:@[\w.-]+)?):(\d+)$/.exec(resume);
     expect(at, resume).not.toBeNull();
@@ -94,7 +95,7 @@ describe('Ctrl-C and resume', () => {
     const rest: CheckJson = JSON.parse(second.stdout);
     // The uninterrupted search, in this process: the same seed, runs and target.
     for (const p of dmaPool.properties) {
-      const whole = await search(dmaPool, p, modelTarget(dmaPool), { seed: -7, runs: 200 });
+      const whole = await search(dmaPool, p, modelTarget(dmaPool), { seed: -7, runs: 2000 });
       const parts = [...part.results, ...rest.results].filter((r) => r.property === p.name);
       const joined = new Coverage();
       for (const r of parts) for (const [k, n] of Object.entries(r.coverage)) joined.counts.set(k, (joined.counts.get(k) ?? 0) + n);
@@ -177,10 +178,11 @@ describe('saving', () => {
   });
 
   it('hands over each case as soon as it is shrunk, before the polish window is searched', async () => {
-    const mutant = dmaPool.mutants.find((m) => m.name === 'freeAddsTwice');
+    // expandCapped's first case from seed 1 is longer than its shortest (6 operations, not 5): its window goes on.
+    const mutant = dmaPool.mutants.find((m) => m.name === 'expandCapped');
     const property = dmaPool.properties.find((p) => p.name === mutant?.property);
-    const target = mutantTarget(dmaPool, 'freeAddsTwice');
-    if (mutant === undefined || property === undefined || target === undefined) return expect.fail('freeAddsTwice is not registered');
+    const target = mutantTarget(dmaPool, 'expandCapped');
+    if (mutant === undefined || property === undefined || target === undefined) return expect.fail('expandCapped is not registered');
     const handed: unknown[] = [];
     let stop = false;
     // Stopping as soon as a case is handed over stands for a search killed right after it.

@@ -1,16 +1,17 @@
 // One search worker thread (started by parallel.ts through worker-start.ts). It loads the registry once, then for
 // each search takes places in the batch order from the shared counter, runs those batches, and posts each result.
 // It stops when the plan is exhausted, when the shared stop flag is set, or when the place it would take lies
-// beyond the shared limit (a failing batch's place plus the polish window); a batch beyond the limit is abandoned
-// mid-way (its remaining runs pass at once) and its result ignored. The stop flag (time up, interrupt) abandons
+// beyond the shared limit (the last place a failing batch's case can leave in the polish window, polish.ts); a
+// batch beyond the limit is abandoned mid-way (its remaining runs pass at once) and its result ignored. The stop flag (time up, interrupt) abandons
 // the running batch the same way, before its next run: it is reported `abandoned` and never counted.
 
 import { getHeapStatistics } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parentPort } from 'node:worker_threads';
-import { CONTROL, resolveJob, type FromWorker, type ToWorker } from './parallel.js';
+import { BatchRunner, nthBatch, runsInBatch } from './batch.js';
+import { CONTROL, lowerLimit, resolveJob, type FromWorker, type ToWorker } from './parallel.js';
+import { lastPlaceAfterFailure } from './polish.js';
 import { suites } from './registry.js';
-import { BatchRunner, nthBatch, runsInBatch } from './search.js';
 
 const port = parentPort;
 if (port === null) throw new Error('parallel-worker.ts runs only as a worker thread');
@@ -25,15 +26,8 @@ try {
   collect = undefined;
 }
 
-function lowerLimit(control: Int32Array, limit: number): void {
-  for (;;) {
-    const current = Atomics.load(control, CONTROL.limit);
-    if (current <= limit || Atomics.compareExchange(control, CONTROL.limit, current, limit) === current) return;
-  }
-}
-
 function runSearch(message: Extract<ToWorker, { type: 'search' }>): void {
-  const { id, plan } = message;
+  const { id, plan, rule } = message;
   const control = new Int32Array(message.control);
   const { suite, property, target } = resolveJob(suites, message.job);
   const runner = new BatchRunner(suite, property, target, message.seed, plan.batchSize, message.job.invariants);
@@ -46,8 +40,9 @@ function runSearch(message: Extract<ToWorker, { type: 'search' }>): void {
     if (numRuns === 0 || k > Atomics.load(control, CONTROL.limit)) break;
     const result = runner.run(index, numRuns, {
       abandon: () => Atomics.load(control, CONTROL.limit) < k || Atomics.load(control, CONTROL.stop) !== 0,
-      onFailing: () => lowerLimit(control, Math.min(k + message.polish, 0x7ffffffe)),
+      onFailing: (length) => lowerLimit(control, lastPlaceAfterFailure(rule, k, length)),
     });
+    if (result.failure !== undefined) lowerLimit(control, lastPlaceAfterFailure(rule, k, result.failure.operations.length));
     let liveHeap: number | undefined;
     if (message.heapSampleMs !== undefined && collect !== undefined && Date.now() >= nextSample) {
       nextSample = Date.now() + message.heapSampleMs;

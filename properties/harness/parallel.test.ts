@@ -65,7 +65,8 @@ describe('batch plans', () => {
 describe('parallel search', () => {
   let pool: SearchPool;
   beforeAll(async () => {
-    pool = await SearchPool.start(2);
+    // Workers from the first batch on (a pool started for the command line searches a while in this thread first).
+    pool = await SearchPool.start(2, { inThisThreadMs: 0 });
   });
   afterAll(async () => {
     await pool?.close();
@@ -110,6 +111,52 @@ describe('parallel search', () => {
     mergeCoverage(joined, part.coverage);
     mergeCoverage(joined, rest.coverage);
     expect([...joined.counts].sort()).toEqual([...whole.coverage.counts].sort());
+  });
+});
+
+describe('workers started mid-search', () => {
+  it('a search handed over from this thread to the workers gives the single-thread result', async () => {
+    // The workers take over right after this thread has accepted the first failing batch (or the first batch),
+    // with the rest of the polish window (or of the budget) still to run. From seed 8, expandCapped's first case
+    // shrinks to 6 operations where 5 is the shortest, so its window goes on.
+    const target = mutantTarget(dmaPool, 'expandCapped');
+    if (target === undefined || dmaPool.mutants.find((m) => m.name === 'expandCapped')?.property !== pool0.name) throw new Error(`expandCapped is not a seeded bug of ${pool0.name}`);
+    const cases = [
+      { job: { subsystem: 'dma-pool', property: pool0.name, target: 'model' }, target: modelTarget(dmaPool), options: { seed: 8, runs: 3000 } },
+      { job: { subsystem: 'dma-pool', property: pool0.name, target: target.label }, target, options: { seed: 8, runs: 20_000, polish: 8 } },
+    ];
+    const lazy = await SearchPool.start(2, { inThisThreadMs: 0 });
+    try {
+      // The workers are ready; the pool is made to believe they are not until the first result is accepted.
+      let started = false;
+      Object.defineProperty(lazy, 'running', { get: () => started });
+      for (const { job, target: t, options } of cases) {
+        const single = await search(dmaPool, pool0, t, options);
+        started = false;
+        lazy.heap.fill(0); // each worker reports its heap with every message: nonzero once it searched
+        let here = 0;
+        const handOver = () => void (started || (here++, (started = true)));
+        const handedOver = await lazy.search(job, { ...options, onBatch: handOver, onFailure: handOver });
+        expect(here, job.target).toBe(1);
+        expect(lazy.heap.every((h) => h > 0), `${job.target}: the workers took over`).toBe(true);
+        expect(essence(handedOver), `${job.target} seed ${options.seed}`).toBe(essence(single));
+      }
+    } finally {
+      await lazy.close();
+    }
+  });
+
+  it('a search that ends within the time in this thread never starts them', async () => {
+    const mutant = dmaPool.mutants.find((m) => m.property === pool0.name);
+    if (mutant === undefined) return;
+    const lazy = await SearchPool.start(2, { inThisThreadMs: 60_000 });
+    try {
+      const outcome = await lazy.search({ subsystem: 'dma-pool', property: pool0.name, target: `mutant:${mutant.name}` }, { seed: 1, runs: 20_000, polish: 8 });
+      expect(outcome.failure).toBeDefined();
+      expect(lazy.running).toBe(false);
+    } finally {
+      await lazy.close();
+    }
   });
 });
 

@@ -1,31 +1,30 @@
 // Parallel search on worker threads, with the same result as the single-thread `search()`.
 //
-// Each worker runs whole batches (see search.ts): it takes the next place k in the search's order of batches from
-// a shared counter, so batches are handed out in increasing order and any batch below a given one has already
-// been taken. The reported violation comes from the lowest failing batch k* (or, with `polish: P`, the shortest
-// among the failing batches k*..k*+P): when a batch k fails, the shared limit drops to k+P, no worker takes a
-// batch above it, batches above it that are running are abandoned, and batches below it run to completion (one
-// of them may fail and lower the limit again). This thread accepts batch results in batch order only, so the
-// runs counted, the coverage and the failure are exactly those of the single-thread search over the same batches:
-// the same seed and budget give the same result with any number of workers. Time limits and interrupts set a
-// stop flag; each worker abandons its current batch before its next run (the batch is not counted) and stops.
+// Each worker runs whole batches (batch.ts): it takes the next place k in the search's order of batches from a
+// shared counter, so batches are handed out in increasing order and any batch below a given one has already been
+// taken. This thread accepts results in that order only (polish.ts), so the runs counted, the coverage and the
+// case reported are exactly those of the single-thread search over the same batches: the same seed and budget
+// give the same result with any number of workers. A shared limit says which places can still be accepted: a
+// worker whose batch fails lowers it at once (to the last place its case can leave in the polish window), and
+// this thread lowers it as it accepts; no worker takes a batch above it, and a batch running above it is
+// abandoned. Time limits and interrupts set a stop flag; each worker abandons its current batch before its next
+// run (the batch is not counted) and stops.
+//
+// Workers start only when a search is long enough to gain from them: a search begins in this thread, and only
+// if it is still running after `inThisThreadMs` are the workers started; this thread goes on searching while they
+// start, and they take over from the first batch not yet run once they are ready. A search of a few
+// milliseconds (a seeded bug found at once) never pays for starting threads. Once started, the workers search
+// every later search from its first batch.
 
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import { Coverage } from './interpreter.js';
-import {
-  type BatchPlan,
-  type Failure,
-  mergeCoverage,
-  nthBatch,
-  planOf,
-  runsInBatch,
-  shorter,
-  type SearchOptions,
-  type SearchOutcome,
-} from './search.js';
+import { type BatchPlan, BatchRunner, type Failure } from './batch.js';
+import type { PolishRule } from './polish.js';
+import { suites } from './registry.js';
+import { polishRule, SearchRun, type SearchOptions, type SearchOutcome } from './search.js';
 import type { AnySuite, PropertyDef } from './suite.js';
-import { modelTarget, mutantTarget, type Target } from './targets.js';
+import { parseTargetLabel } from './target-label.js';
+import { resolveTarget, type Target } from './targets.js';
 import { moduleBeside, startWorker } from './worker-start.js';
 
 /** What to search, by name, so that a worker can find it in its own copy of the registry. */
@@ -39,9 +38,18 @@ export interface JobRef {
   readonly invariants?: readonly string[];
 }
 
-/** Slots of the shared control array of one search. */
-export const CONTROL = { next: 0, limit: 1, stop: 2 } as const;
+/** Slots of the shared control array of one search; `next` on a cache line of its own, as every worker bumps it. */
+export const CONTROL = { next: 0, limit: 16, stop: 17 } as const;
+const CONTROL_SLOTS = 32;
 const NO_LIMIT = 0x7fffffff;
+
+/** A place as the shared limit holds it (an Int32): Infinity is no limit. */
+export function limitOf(place: number): number {
+  return Math.min(place, NO_LIMIT);
+}
+
+/** How long a search runs in this thread before the workers are started (when they are not yet). */
+export const IN_THIS_THREAD_MS = 150;
 
 export type ToWorker = {
   type: 'search';
@@ -49,7 +57,7 @@ export type ToWorker = {
   job: JobRef;
   seed: number;
   plan: BatchPlan;
-  polish: number;
+  rule: PolishRule;
   /** Collect garbage and report the live heap this often (only where gc is exposed: the benchmark). */
   heapSampleMs?: number;
   control: SharedArrayBuffer;
@@ -63,13 +71,8 @@ export type FromWorker =
 
 /** Whether a worker can build this target from its label alone (the specification and its mutants). */
 export function workerTarget(label: string): boolean {
-  return label === 'model' || label.startsWith('mutant:');
-}
-
-export function resolveTarget(suite: AnySuite, label: string, version?: string): Target | undefined {
-  if (label === 'model') return modelTarget(suite, version);
-  if (label.startsWith('mutant:')) return mutantTarget(suite, label.slice('mutant:'.length), version);
-  return undefined;
+  const kind = parseTargetLabel(label)?.kind;
+  return kind === 'model' || kind === 'mutant';
 }
 
 export function resolveJob(all: readonly AnySuite[], job: JobRef): { suite: AnySuite; property: PropertyDef; target: Target } {
@@ -86,12 +89,32 @@ export function defaultWorkers(): number {
   return availableParallelism();
 }
 
+/** Lowers the shared limit to `place` unless it is already lower. */
+export function lowerLimit(control: Int32Array, place: number): void {
+  const limit = limitOf(place);
+  for (;;) {
+    const current = Atomics.load(control, CONTROL.limit);
+    if (current <= limit || Atomics.compareExchange(control, CONTROL.limit, current, limit) === current) return;
+  }
+}
+
 const ENTRY = moduleBeside('./parallel-worker', import.meta.url);
 
 type Handler = (message: FromWorker, worker: number) => void;
 
-/** A fixed set of worker threads, started once and reused for every search (one search at a time). */
+export interface PoolOptions {
+  /** Collect garbage in each worker and report its live heap this often (the benchmark). */
+  readonly heapSampleMs?: number;
+  /** How long a search runs in this thread before the workers start (default IN_THIS_THREAD_MS); 0 starts them with the pool. */
+  readonly inThisThreadMs?: number;
+}
+
+/** A fixed set of worker threads, started once (when a search first needs them) and reused for every search (one at a time). */
 export class SearchPool {
+  private workers: Worker[] = [];
+  private starting: Promise<void> | undefined;
+  /** Why the workers could not start: every search then runs in this thread. */
+  private unavailable: Error | undefined;
   private handler: Handler | undefined;
   private onFailure: ((error: Error) => void) | undefined;
   private failed: Error | undefined;
@@ -104,108 +127,130 @@ export class SearchPool {
   readonly liveHeap: number[];
 
   private constructor(
-    private readonly workers: Worker[],
-    private readonly heapSampleMs?: number,
+    readonly size: number,
+    private readonly options: PoolOptions,
   ) {
-    this.heap = workers.map(() => 0);
-    this.liveHeap = workers.map(() => 0);
+    this.heap = Array.from({ length: size }, () => 0);
+    this.liveHeap = Array.from({ length: size }, () => 0);
   }
 
-  get size(): number {
-    return this.workers.length;
-  }
-
-  static async start(size: number, options: { heapSampleMs?: number } = {}): Promise<SearchPool> {
+  /** A pool of `size` workers; with `inThisThreadMs: 0` they are started (and awaited) now, otherwise when a search first needs them. */
+  static async start(size: number, options: PoolOptions = {}): Promise<SearchPool> {
     if (!(Number.isSafeInteger(size) && size >= 1)) throw new Error(`a pool needs at least one worker, not ${size}`);
-    const workers = Array.from({ length: size }, () => startWorker(ENTRY));
-    const pool = new SearchPool(workers, options.heapSampleMs);
-    const ready = workers.map(
-      (worker, i) =>
-        new Promise<void>((resolve, reject) => {
-          worker.on('message', (message: FromWorker) => {
-            if ('heap' in message) pool.heap[i] = message.heap;
-            if ('liveHeap' in message && message.liveHeap !== undefined) pool.liveHeap[i] = message.liveHeap;
-            if (message.type === 'ready') resolve();
-            else pool.handler?.(message, i);
-          });
-          worker.on('error', (error) => {
-            pool.fail(error);
-            reject(error);
-          });
-          worker.on('exit', (code) => {
-            const error = new Error(`search worker ${i} exited (code ${code})`);
-            pool.fail(error);
-            reject(error);
-          });
-        }),
-    );
-    try {
-      await Promise.all(ready);
-    } catch (error) {
-      await pool.close();
-      throw error;
+    const pool = new SearchPool(size, options);
+    if (options.inThisThreadMs === 0) {
+      await pool.startWorkers();
+      if (pool.unavailable !== undefined) throw pool.unavailable;
     }
     return pool;
   }
 
+  /** Whether the workers are running (a search then goes to them from its first batch). */
+  get running(): boolean {
+    return this.workers.length > 0;
+  }
+
+  /** Starts the workers now, without waiting for them: a search still begins in this thread until they are ready. */
+  startWorkers(): Promise<void> {
+    this.starting ??= (async () => {
+      const workers = Array.from({ length: this.size }, () => startWorker(ENTRY));
+      const ready = workers.map(
+        (worker, i) =>
+          new Promise<void>((resolve, reject) => {
+            worker.on('message', (message: FromWorker) => {
+              if ('heap' in message) this.heap[i] = message.heap;
+              if ('liveHeap' in message && message.liveHeap !== undefined) this.liveHeap[i] = message.liveHeap;
+              if (message.type === 'ready') resolve();
+              else this.handler?.(message, i);
+            });
+            worker.on('error', (error) => {
+              this.fail(error);
+              reject(error);
+            });
+            worker.on('exit', (code) => {
+              const error = new Error(`search worker ${i} exited (code ${code})`);
+              this.fail(error);
+              reject(error);
+            });
+          }),
+      );
+      try {
+        await Promise.all(ready);
+        if (this.closing) throw new Error('the pool was closed');
+        this.workers = workers;
+      } catch (error) {
+        this.unavailable = error as Error;
+        await Promise.all(workers.map((w) => w.terminate()));
+        if (!this.closing && this.options.inThisThreadMs !== 0)
+          process.stderr.write(`warning: the ${this.size} search workers could not start (${(error as Error).message}); searching in this thread\n`);
+      }
+    })();
+    return this.starting;
+  }
+
   private fail(error: Error): void {
+    if (!this.running) return; // still starting: startWorkers reports it
     if (this.failed === undefined && !this.closing) this.failed = error;
     this.onFailure?.(error);
   }
 
   async close(): Promise<void> {
     this.closing = true;
+    await this.starting;
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 
   /** The parallel counterpart of `search()`: same options, same outcome. */
-  search(job: JobRef, options: SearchOptions): Promise<SearchOutcome> {
-    if (this.failed !== undefined) return Promise.reject(this.failed);
-    if (this.busy) return Promise.reject(new Error('the pool runs one search at a time'));
+  async search(job: JobRef, options: SearchOptions): Promise<SearchOutcome> {
+    if (this.failed !== undefined) throw this.failed;
+    if (this.busy) throw new Error('the pool runs one search at a time');
     this.busy = true;
-    const plan = planOf(options);
+    try {
+      const { suite, property, target } = resolveJob(suites, job);
+      const invariants = job.invariants ?? options.invariants;
+      const run = new SearchRun(options, polishRule(suite, property, target, options));
+      if (!this.running) {
+        const waitMs = this.options.inThisThreadMs ?? IN_THIS_THREAD_MS;
+        const runner = new BatchRunner(suite, property, target, options.seed, run.plan.batchSize, invariants);
+        await run.runHere(runner, () => {
+          if (this.unavailable === undefined && Date.now() - run.started >= waitMs) void this.startWorkers();
+          return this.running;
+        });
+        if (run.finished) return run.outcome();
+      }
+      await this.onWorkers({ ...job, ...(invariants !== undefined ? { invariants } : {}) }, run);
+      return run.outcome();
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Runs the rest of `run` (from its first place not accepted) on the workers. */
+  private onWorkers(job: JobRef, run: SearchRun): Promise<void> {
+    const { accepted } = run;
     const id = this.nextId++;
-    const control = new Int32Array(new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT));
-    control[CONTROL.limit] = NO_LIMIT;
-    const started = Date.now();
-    const coverage = new Coverage();
+    const control = new Int32Array(new SharedArrayBuffer(CONTROL_SLOTS * Int32Array.BYTES_PER_ELEMENT));
+    control[CONTROL.next] = accepted.next;
+    control[CONTROL.limit] = limitOf(accepted.bound);
     // Results that arrived ahead of a lower batch still running, keyed by their place k in the plan.
     const held = new Map<number, Extract<FromWorker, { type: 'batch' }>>();
-    let prefix = 0; // batches 0..prefix-1 of the plan are accepted, in order
-    let runsDone = 0;
-    let failure: Failure | undefined;
-    let windowEnd = Infinity; // the last place k accepted once a batch has failed
     let idle = 0;
-    let stopReason: 'time' | 'interrupted' | undefined;
-
-    return new Promise<SearchOutcome>((resolve, reject) => {
+    return new Promise<void>((resolve, reject) => {
       const stop = (reason: 'time' | 'interrupted') => {
-        stopReason ??= reason;
+        run.stopReason ??= reason;
         Atomics.store(control, CONTROL.stop, 1);
       };
       // Polled rather than a timer: a timer longer than 2^31 ms would fire at once.
       const poll = setInterval(() => {
-        if (options.shouldStop?.()) stop('interrupted');
-        if (options.timeLimitMs !== undefined && Date.now() - started >= options.timeLimitMs) stop('time');
+        const reason = run.mustStop();
+        if (reason !== undefined) stop(reason);
       }, 20);
       const finish = (error?: Error) => {
         clearInterval(poll);
         this.handler = undefined;
         this.onFailure = undefined;
-        this.busy = false;
-        if (error !== undefined) return reject(error);
-        const complete = runsInBatch(plan, nthBatch(plan, prefix)) === 0;
-        const stopped: SearchOutcome['stopped'] = failure ? 'failure' : complete ? 'budget' : (stopReason ?? 'budget');
-        resolve({
-          seed: options.seed,
-          runsDone,
-          elapsedMs: Date.now() - started,
-          stopped,
-          coverage,
-          resumeRun: (failure ? failure.batch : nthBatch(plan, prefix)) * plan.batchSize,
-          ...(failure ? { failure } : {}),
-          ...(failure && stopReason && prefix <= windowEnd && !complete ? { cut: stopReason } : {}),
-        });
+        if (error !== undefined) reject(error);
+        else resolve();
       };
       this.onFailure = (error) => {
         Atomics.store(control, CONTROL.stop, 1);
@@ -225,29 +270,29 @@ export class SearchPool {
           return;
         }
         // A batch cut short (beyond the limit, or stopped) is never counted: the search resumes at it.
-        if (message.k > windowEnd || message.abandoned) return;
+        if (message.abandoned || message.k > accepted.bound) return;
         held.set(message.k, message);
-        let accepted = false;
-        for (let next = held.get(prefix); next !== undefined && prefix <= windowEnd; next = held.get(prefix)) {
-          held.delete(prefix);
-          accepted = true;
-          mergeCoverage(coverage, next.coverage);
-          runsDone += next.runs;
-          if (next.failure !== undefined) {
-            if (failure === undefined) windowEnd = prefix + (options.polish ?? 0);
-            if (failure === undefined || shorter(next.failure, failure)) {
-              failure = next.failure;
-              options.onFailure?.(failure);
-            }
-          }
-          prefix++;
+        let taken = false;
+        for (let next = held.get(accepted.next); next !== undefined && !accepted.done; next = held.get(accepted.next)) {
+          held.delete(accepted.next);
+          accepted.take(next);
+          taken = true;
         }
-        if (prefix > windowEnd) held.clear();
-        if (accepted && failure === undefined) options.onBatch?.({ runsDone, elapsedMs: Date.now() - started });
-        if (options.shouldStop?.()) stop('interrupted');
+        if (accepted.done) held.clear();
+        lowerLimit(control, accepted.bound);
+        if (taken) run.progressed();
+        if (run.options.shouldStop?.()) stop('interrupted');
       };
-      const message: ToWorker = { type: 'search', id, job, seed: options.seed, plan, polish: options.polish ?? 0,
-        ...(this.heapSampleMs !== undefined ? { heapSampleMs: this.heapSampleMs } : {}), control: control.buffer as SharedArrayBuffer };
+      const message: ToWorker = {
+        type: 'search',
+        id,
+        job,
+        seed: run.options.seed,
+        plan: run.plan,
+        rule: run.rule,
+        ...(this.options.heapSampleMs !== undefined ? { heapSampleMs: this.options.heapSampleMs } : {}),
+        control: control.buffer as SharedArrayBuffer,
+      };
       for (const worker of this.workers) worker.postMessage(message);
     });
   }

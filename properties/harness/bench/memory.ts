@@ -16,7 +16,7 @@ export async function soak(all: readonly AnySuite[], seconds: number, workers: n
   const rounds = Math.max(3, Math.floor(seconds / (jobs.length * 2)));
   const slotMs = (seconds * 1000) / (rounds * jobs.length);
   // A forced collection costs a worker a good part of its speed for a while: once per slot at most.
-  const pool = workers > 1 ? await SearchPool.start(workers, { heapSampleMs: Math.max(1000, slotMs) }) : undefined;
+  const pool = workers > 1 ? await SearchPool.start(workers, { heapSampleMs: Math.max(1000, slotMs), inThisThreadMs: 0 }) : undefined;
   type Sample = { minutes: number; runs: number; heap: number; workers: number[] };
   const samples: Sample[][] = jobs.map(() => []);
   let runs = 0;

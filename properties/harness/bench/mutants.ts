@@ -1,41 +1,40 @@
 // Mutants: runs and time to catch each seeded bug as `npm run check -- --mutant` does, and the shrunk length
 // against the declared minimum.
 
-import { BatchRunner, DEFAULT_BATCH, DEFAULT_POLISH, type Failure, shorter } from '../search.js';
+import { DEFAULT_POLISH, search } from '../search.js';
 import type { AnySuite } from '../suite.js';
 import { mutantTarget } from '../targets.js';
 import { cpuMs, median, round, type MutantRow } from './results.js';
 
-function catchMutant(suite: AnySuite, mutantName: string, seed: number): { runs: number; detectMs: number; totalMs: number; shrunk: number } | undefined {
+async function catchMutant(suite: AnySuite, mutantName: string, seed: number): Promise<{ runs: number; detectMs: number; totalMs: number; shrunk: number } | undefined> {
   const mutant = suite.mutants.find((m) => m.name === mutantName);
   const property = suite.properties.find((p) => p.name === mutant?.property);
   const target = mutantTarget(suite, mutantName);
   if (mutant === undefined || property === undefined || target === undefined) return undefined;
   // The search as `npm run check -- --mutant` runs it (10 x the budget, the default polish window), timed.
-  const runner = new BatchRunner(suite, property, target, seed, DEFAULT_BATCH, [mutant.breaks]);
-  const budget = property.numRuns * 10;
   const t0 = cpuMs();
   let detected = 0;
-  let best: Failure | undefined;
-  let windowEnd = Infinity;
-  for (let index = 0; index * DEFAULT_BATCH < budget && index <= windowEnd; index++) {
-    const r = runner.run(index, Math.min(DEFAULT_BATCH, budget - index * DEFAULT_BATCH), { onFailing: () => (detected ||= cpuMs()) });
-    if (r.failure === undefined) continue;
-    if (best === undefined) windowEnd = index + DEFAULT_POLISH;
-    if (best === undefined || shorter(r.failure, best)) best = r.failure;
-  }
-  return best && { runs: best.runs, detectMs: detected - t0, totalMs: cpuMs() - t0, shrunk: best.operations.length };
+  const { failure } = await search(suite, property, target, {
+    seed,
+    runs: property.numRuns * 10,
+    polish: DEFAULT_POLISH,
+    invariants: [mutant.breaks],
+    onFailingRun: () => (detected ||= cpuMs()),
+  });
+  return failure && { runs: failure.runs, detectMs: detected - t0, totalMs: cpuMs() - t0, shrunk: failure.operations.length };
 }
 
-export function measureMutants(suite: AnySuite, seeds: readonly number[]): MutantRow[] {
-  return suite.mutants.map((m) => {
-    const found = seeds.map((seed) => catchMutant(suite, m.name, seed));
+export async function measureMutants(suite: AnySuite, seeds: readonly number[]): Promise<MutantRow[]> {
+  const rows: MutantRow[] = [];
+  for (const m of suite.mutants) {
+    const found = [];
+    for (const seed of seeds) found.push(await catchMutant(suite, m.name, seed));
     const got = found.flatMap((f) => (f ? [f] : []));
     const med = (xs: number[]) => {
       const v = median(xs);
       return v === null ? null : round(v, 1);
     };
-    return {
+    rows.push({
       subsystem: suite.spec.name,
       mutant: m.name,
       property: m.property,
@@ -51,6 +50,7 @@ export function measureMutants(suite: AnySuite, seeds: readonly number[]): Mutan
       medianDetectMs: med(got.map((f) => f.detectMs)),
       medianTotalMs: med(got.map((f) => f.totalMs)),
       maxShrunk: got.length ? Math.max(...got.map((f) => f.shrunk)) : null,
-    };
-  });
+    });
+  }
+  return rows;
 }

@@ -56,7 +56,7 @@ export async function runBench(options: BenchOptions, out: (line: string) => voi
   if (!skip.has('mutants'))
     for (const suite of chosen) {
       out(`mutants ${suite.spec.name} (${suite.mutants.length} x ${seeds.length} seeds)...`);
-      results.mutants.push(...measureMutants(suite, seeds));
+      results.mutants.push(...(await measureMutants(suite, seeds)));
     }
   if (!skip.has('parallel')) {
     out('parallel...');

@@ -5,8 +5,8 @@ import { FaultPlan } from '../../../model/common/faults.js';
 import type { Invariant } from '../../../model/common/spec.js';
 import type { Operation } from '../../../model/common/values.js';
 import { Coverage, execute } from '../interpreter.js';
-import { BatchRunner, batchSeed, DEFAULT_BATCH, selectInvariants } from '../search.js';
-import type { AnySuite, PropertyDef } from '../suite.js';
+import { BatchRunner, batchSeed, DEFAULT_BATCH } from '../search.js';
+import { type AnySuite, type PropertyDef, selectInvariants } from '../suite.js';
 import { modelTarget } from '../targets.js';
 import { cpuMs, gc, heapMB, round, type ThroughputRow } from './results.js';
 

@@ -6,8 +6,7 @@
 import { availableParallelism } from 'node:os';
 import type { Invariant } from '../../../model/common/spec.js';
 import { suites } from '../registry.js';
-import { selectInvariants } from '../search.js';
-import type { AnySuite, MutantDef } from '../suite.js';
+import { type AnySuite, type MutantDef, selectInvariants } from '../suite.js';
 import { mutantVersions } from '../targets.js';
 import { moduleBeside, startWorker } from '../worker-start.js';
 import { mutantRow } from './row.js';

@@ -9,8 +9,8 @@
 import type { Invariant, Step } from '../../../model/common/spec.js';
 import { execute, MODEL_THREW } from '../interpreter.js';
 import { generatedCases } from '../labels.js';
-import { search, selectInvariants } from '../search.js';
-import type { AnySuite, MutantDef, PropertyDef } from '../suite.js';
+import { search } from '../search.js';
+import { type AnySuite, type MutantDef, type PropertyDef, selectInvariants } from '../suite.js';
 import { mutantTarget, type Target } from '../targets.js';
 import { THROWS, type Cell, type MutantRow, type RowOptions, type SeedOutcome } from './types.js';
 
