@@ -108,13 +108,14 @@ describe('the packed package', () => {
       join(consumer, 'apply.mjs'),
       `import { dmaPoolSpec, FaultPlan, specs } from 'gpumem-spec';
 import { DmaPoolModel } from 'gpumem-spec/model/dma-pool';
+import { U64_MAX } from 'gpumem-spec/model/common/u64.js';
 import { suites } from 'gpumem-spec/harness';
 const model = dmaPoolSpec.createModel();
 const state = model.initialState();
 const init = model.apply(state, { op: 'init', args: { count: 1, faults: [] } }, new FaultPlan());
 const alloc = model.apply(state, { op: 'alloc', args: { outTracker: false, faults: [] } }, new FaultPlan());
 const refused = new DmaPoolModel().apply(model.initialState(), { op: 'init', args: { count: 1, faults: [0] } }, new FaultPlan([0]));
-console.log(JSON.stringify({ init, alloc, refused, held: state.held.length, specs: specs.map((s) => s.name), suites: suites.map((s) => s.spec.name) }));
+console.log(JSON.stringify({ init, alloc, refused, held: state.held.length, u64Max: U64_MAX.toString(16), specs: specs.map((s) => s.name), suites: suites.map((s) => s.spec.name) }));
 `,
     );
     const ran = inConsumer(process.execPath, ['apply.mjs']);
@@ -126,6 +127,7 @@ console.log(JSON.stringify({ init, alloc, refused, held: state.held.length, spec
       alloc: { ok: true, value: 0 },
       refused: { ok: false, error: 'NV_ERR_NO_MEMORY' },
       held: 1,
+      u64Max: 'f'.repeat(16),
       specs: names,
       suites: names,
     });
@@ -161,11 +163,17 @@ export function createImplementation(subsystem) {
       join(consumer, 'typed.mts'),
       `import { dmaPoolSpec, FaultPlan, type Result } from 'gpumem-spec';
 import { openImplementation, type Counterexample } from 'gpumem-spec/harness';
+import { DmaPoolModel, type PoolState } from 'gpumem-spec/model/dma-pool';
+import { alignUp } from 'gpumem-spec/model/common/u64.js';
 const model = dmaPoolSpec.createModel('uvm-575');
+const pool: PoolState = new DmaPoolModel().initialState();
+const aligned: bigint = alignUp(1n, 4096n);
+// @ts-expect-error: 64-bit quantities are bigint
+alignUp(1, 4096);
 const result: Result = model.apply(model.initialState(), { op: 'sync', args: {} }, new FaultPlan());
 // @ts-expect-error: a version is a name, not a number
 dmaPoolSpec.createModel(575);
-export const used: [Result, typeof openImplementation, Counterexample | undefined] = [result, openImplementation, undefined];
+export const used: [Result, typeof openImplementation, Counterexample | undefined, PoolState, bigint] = [result, openImplementation, undefined, pool, aligned];
 `,
     );
     // Checked with this repository's compiler and Node types, as a consumer with its own would check it.
