@@ -4,7 +4,7 @@
 // plain .mjs file, and the published declarations type-checking a consumer's TypeScript. A command-line test
 // (npm run test:cli): it runs npm three times.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -94,10 +94,11 @@ describe('the packed package', () => {
     expect(replayed.stdout).toMatch(/^result: VIOLATION on mutant:outTrackerNoMemoryFails: failureReportsTheFailedStep$/m);
   });
 
-  it('npx gpumem-spec names its commands, and refuses an unknown one with exit 2', () => {
+  it('npx gpumem-spec names its commands and its version, and refuses an unknown command with exit 2', () => {
     const help = inConsumer('npx', ['gpumem-spec', '--help']);
     expect(help.status).toBe(0);
     for (const command of ['check', 'replay', 'conform', 'mutants', 'upstream', 'report']) expect(help.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+    expect(inConsumer('npx', ['gpumem-spec', '--version']).stdout).toBe(`${JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version}\n`);
     const unknown = inConsumer('npx', ['gpumem-spec', 'chek']);
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toMatch(/unknown command "chek"; valid: check, replay, conform, mutants, upstream, report$/m);
