@@ -80,8 +80,11 @@ function wrongValues(type: ArgType): { what: string; value: unknown }[] {
   }
 }
 
-/** Generated cases of every property, as saved files (a sample of each generator). */
-function sampledCases(runs: number): { suite: string; json: Record<string, unknown> }[] {
+/** Generated cases of every property, as saved files (a sample of each generator), drawn once for every test below. */
+let sampled: { suite: string; json: Record<string, unknown> }[] | undefined;
+function sampledCases(): { suite: string; json: Record<string, unknown> }[] {
+  if (sampled !== undefined) return sampled;
+  const runs = 20;
   const out: { suite: string; json: Record<string, unknown> }[] = [];
   for (const suite of suites) {
     for (const property of suite.properties) {
@@ -102,6 +105,7 @@ function sampledCases(runs: number): { suite: string; json: Record<string, unkno
       }
     }
   }
+  sampled = out;
   return out;
 }
 
@@ -136,7 +140,7 @@ describe(`the counterexample JSON Schema (seed ${seed})`, () => {
   });
 
   it('the cases each generator makes validate', () => {
-    const cases = sampledCases(20);
+    const cases = sampledCases();
     for (const { json } of cases) expect(verdicts(json), JSON.stringify(json).slice(0, 300)).toEqual({ load: true, schema: true, errors: 'No errors' });
     expect(new Set(cases.map((c) => c.suite)).size).toBe(suites.length);
   });
@@ -144,7 +148,7 @@ describe(`the counterexample JSON Schema (seed ${seed})`, () => {
   it('a mutated case is refused by the schema as by store.ts: unknown operation, wrong argument, missing or extra argument, wrong header', () => {
     const mutations: { what: string; json: unknown }[] = [];
     const seen = new Set<string>();
-    for (const { suite: name, json } of sampledCases(10)) {
+    for (const { suite: name, json } of sampledCases()) {
       const suite = suites.find((s) => s.spec.name === name);
       const ops = json['operations'] as { op: string; args: Record<string, unknown> }[];
       if (suite === undefined || ops.length === 0) continue;
@@ -187,7 +191,7 @@ describe(`the counterexample JSON Schema (seed ${seed})`, () => {
   });
 
   it('a target: the schema accepts exactly the labels store.ts accepts', () => {
-    const [one] = sampledCases(1);
+    const [one] = sampledCases();
     if (one === undefined) return expect.fail('no generated case');
     const labels = ['model', 'mutant:freeAddsTwice', 'impl:./a.out --flag', 'mutant:a\nb', 'impl:\n', 'mutant:', 'impl:', 'model\n', 'modelx', 'Model', 'mutant', 'device:x', ''];
     for (const target of labels) {
