@@ -24,6 +24,13 @@ export interface TaskStart<S, A> {
 /** One TaskStart for every `start<Op>` of the signatures, each given that operation's typed arguments. */
 export type TaskStarts<S, Sigs extends TaskSignatures> = { readonly [K in Exclude<keyof Sigs & string, 'step'>]: TaskStart<S, ArgsOf<Sigs[K]>> };
 
+/** A builder of `start<Op>` operations without their thread, which the schedule assigns (`onThreads` in the harness). */
+export function startsOf<Sigs extends TaskSignatures>(
+  _signatures: Sigs,
+): <K extends Exclude<keyof Sigs & string, 'step'>>(op: K, args: Omit<ArgsOf<Sigs[K]>, 'thread'>) => Operation {
+  return (op, args) => ({ op, args });
+}
+
 /**
  * The operations of a concurrent model. `start<Op>(thread, ...)` creates a task on an idle thread and runs it to
  * its first yield; `step(thread)` runs the next atomic step of a runnable task; any other operation is one atomic

@@ -76,6 +76,11 @@ export function makeOp<Sigs extends Signatures, K extends keyof Sigs & string>(_
   return { op, args };
 }
 
+/** makeOp for one subsystem: `const op = operationsOf(signatures)`, then `op('read', { ... })` in its generators. */
+export function operationsOf<Sigs extends Signatures>(signatures: Sigs): <K extends keyof Sigs & string>(op: K, args: ArgsOf<Sigs[K]>) => Operation {
+  return (op, args) => makeOp(signatures, op, args);
+}
+
 const U64_TEXT = /^(0x[0-9a-f]+|[0-9]+)$/i;
 
 /**

@@ -2,6 +2,10 @@
 // a real driver could have (each a mutant overriding one step of ConcurrentDmaPoolModel).
 
 import fc from 'fast-check';
+import { startsOf } from '../../model/common/concurrent.js';
+import { operationsOf } from '../../model/common/schema.js';
+import { poolSignatures } from '../../model/dma-pool/operations.js';
+import { poolTaskSignatures } from '../../model/dma-pool/concurrent.js';
 import type { FaultPlan } from '../../model/common/faults.js';
 import { ok } from '../../model/common/result.js';
 import { endedStretch, lockNext, overlapping, type Suspension, type TaskBody, type TaskView } from '../../model/common/scheduler.js';
@@ -11,7 +15,8 @@ import { interleaved, onThreads, type Call } from '../harness/schedules.js';
 import { mutantOf, type MutantDef, type PropertyDef } from '../harness/suite.js';
 import { FALLIBLE_STEPS_PER_BUFFER_BY_VERSION, poolOperation } from './generators.js';
 
-const op = (name: string, args: Operation['args']): Operation => ({ op: name, args });
+const op = operationsOf(poolSignatures);
+const start = startsOf(poolTaskSignatures);
 
 /**
  * Mostly no fault; now and then a tracker step fails (index 0 or 1 with no expansion, or right after one buffer made,
@@ -27,10 +32,10 @@ const concurrentFaults = fc.oneof(
 /** An alloc needs 2 steps (lock section, tracker wait) and 3 on its error path; a free 1. Extra steps are skipped. */
 const allocCall: fc.Arbitrary<Call> = fc
   .record({ outTracker: fc.boolean(), faults: concurrentFaults })
-  .map((args) => ({ start: op('startAlloc', args), steps: 3 }));
+  .map((args) => ({ start: start('startAlloc', args), steps: 3 }));
 const freeCall: fc.Arbitrary<Call> = fc
   .record({ slot: fc.nat(3), withTracker: fc.boolean(), otherGpus: fc.boolean() })
-  .map((args) => ({ start: op('startFree', args), steps: 2 }));
+  .map((args) => ({ start: start('startFree', args), steps: 2 }));
 const call = fc.oneof({ weight: 3, arbitrary: allocCall }, { weight: 2, arbitrary: freeCall });
 
 /**

@@ -3,7 +3,8 @@
 // anywhere in an expansion of a few buffers.
 
 import fc from 'fast-check';
-import type { Operation } from '../../model/common/values.js';
+import { operationsOf } from '../../model/common/schema.js';
+import { poolSignatures } from '../../model/dma-pool/operations.js';
 
 /**
  * Fallible steps per dma_buffer_create: the struct, the staging buffer (3 + its DMA chunks + vmap + GPU map), the
@@ -52,7 +53,7 @@ export const faults = fc.oneof(
   { weight: 4, arbitrary: trackerFaults },
 );
 
-const op = (name: string, args: Operation['args']): Operation => ({ op: name, args });
+const op = operationsOf(poolSignatures);
 
 /**
  * Init fails less often than the other calls: a pool that never comes up exercises nothing else, and a failing

@@ -4,12 +4,14 @@
 // toward the modelled pages and the edges of the address space.
 
 import fc from 'fast-check';
+import { operationsOf } from '../../model/common/schema.js';
+import { hmmSignatures } from '../../model/hmm-migration/operations.js';
 import { MA_PROC_AMD, MA_PROC_NVIDIA, MS_ASYNC, MS_SYNC, NGPUS, NPAGES, PAGE_SIZE, BASE } from '../../model/hmm-migration/index.js';
 import { U64_MAX } from '../../model/common/u64.js';
 import type { Operation } from '../../model/common/values.js';
 
 const TOP = 1n << 64n;
-const op = (name: string, args: Operation['args']): Operation => ({ op: name, args });
+const op = operationsOf(hmmSignatures);
 
 /** Mostly the first two pages, so that writes, cached copies, migrations and maquire meet on the same page. */
 const page = fc.oneof({ weight: 3, arbitrary: fc.nat(1) }, { weight: 2, arbitrary: fc.nat(NPAGES - 1) });

@@ -4,6 +4,10 @@
 // overriding one step of ConcurrentVaSpaceModel).
 
 import fc from 'fast-check';
+import { startsOf } from '../../model/common/concurrent.js';
+import { operationsOf } from '../../model/common/schema.js';
+import { vaSpaceSignatures } from '../../model/uvm-va-space/operations.js';
+import { vaSpaceTaskSignatures } from '../../model/uvm-va-space/concurrent.js';
 import type { FaultPlan } from '../../model/common/faults.js';
 import { fail, ok } from '../../model/common/result.js';
 import { endedStretch, lockNext, overlapping, type TaskBody, type TaskView } from '../../model/common/scheduler.js';
@@ -12,7 +16,8 @@ import { ConcurrentVaSpaceModel, gpuProcBit, isRegistered, VA_SPACE_LOCK, type C
 import { interleaved, onThreads, type Call } from '../harness/schedules.js';
 import { mutantOf, type MutantDef, type PropertyDef } from '../harness/suite.js';
 
-const op = (name: string, args: Operation['args']): Operation => ({ op: name, args });
+const op = operationsOf(vaSpaceSignatures);
+const start = startsOf(vaSpaceTaskSignatures);
 
 /** The three non-coherent GPUs mostly (they can all be registered together); the coherent ones now and then. */
 const gpu = fc.oneof({ weight: 6, arbitrary: fc.constantFrom(0, 1, 2) }, { weight: 1, arbitrary: fc.constantFrom(3, 4) });
@@ -20,8 +25,8 @@ const gpu = fc.oneof({ weight: 6, arbitrary: fc.constantFrom(0, 1, 2) }, { weigh
 const faults = fc.oneof({ withCrossShrink: true }, { weight: 6, arbitrary: fc.constant<number[]>([]) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 4 }).map((i) => [i]) });
 
 /** A registration needs 1 step after its call (the locked part); the teardown 2. Extra steps are skipped. */
-const registerCall: fc.Arbitrary<Call> = fc.record({ gpu, faults }).map((args) => ({ start: op('startRegisterGpu', args), steps: 2 }));
-const shutdownCall: fc.Arbitrary<Call> = fc.constant({ start: op('startMmShutdown', {}), steps: 3 });
+const registerCall: fc.Arbitrary<Call> = fc.record({ gpu, faults }).map((args) => ({ start: start('startRegisterGpu', args), steps: 2 }));
+const shutdownCall: fc.Arbitrary<Call> = fc.constant({ start: start('startMmShutdown', {}), steps: 3 });
 const call = fc.oneof({ weight: 3, arbitrary: registerCall }, { weight: 2, arbitrary: shutdownCall });
 
 /** Between task steps: the teardown as a whole, a registration or unregistration as a whole. */

@@ -3,12 +3,13 @@
 // allocation sizes of 0, one byte either side of a page, of the machine's DMA memory, and of the u64 wrap.
 
 import fc from 'fast-check';
+import { operationsOf } from '../../model/common/schema.js';
+import { vaSpaceSignatures } from '../../model/uvm-va-space/operations.js';
 import { U64_MAX } from '../../model/common/u64.js';
-import type { Operation } from '../../model/common/values.js';
 import { DMA_PAGES_TOTAL } from '../../model/uvm-va-space/state.js';
 import { PAGE_SIZE } from '../../model/uvm-mem/index.js';
 
-const op = (name: string, args: Operation['args']): Operation => ({ op: name, args });
+const op = operationsOf(vaSpaceSignatures);
 
 /** Fallible steps of registerGpu: retain, access counters, CC buffer, peers_to_release, enable_peers, heuristics. */
 const registrationFaults = fc.oneof(

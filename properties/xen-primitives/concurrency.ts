@@ -3,6 +3,10 @@
 // (each a mutant overriding one step of ConcurrentXenModel).
 
 import fc from 'fast-check';
+import { startsOf } from '../../model/common/concurrent.js';
+import { operationsOf } from '../../model/common/schema.js';
+import { xenSignatures } from '../../model/xen-primitives/operations.js';
+import { xenTaskSignatures } from '../../model/xen-primitives/concurrent.js';
 import { ok } from '../../model/common/result.js';
 import { endedStretch, lockNext, overlapping, type TaskBody, type TaskView } from '../../model/common/scheduler.js';
 import type { Operation } from '../../model/common/values.js';
@@ -11,17 +15,18 @@ import { interleaved, onThreads, type Call } from '../harness/schedules.js';
 import { mutantOf, type MutantDef, type PropertyDef } from '../harness/suite.js';
 import { endHypercallOp, xenOperation } from './generators.js';
 
-const op = (name: string, args: Operation['args']): Operation => ({ op: name, args });
+const op = operationsOf(xenSignatures);
+const start = startsOf(xenTaskSignatures);
 
 /** The backend's buffer p0 mostly (where the chains are), any page now and then. */
 const page = fc.oneof({ weight: 6, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.nat(7) });
 const frontend = fc.constantFrom(1, 2);
 
 /** A Revoke needs 2 steps (unmap, shoot-down); an access 1 (the load or store). Extra steps are skipped. */
-const revokeCall: fc.Arbitrary<Call> = fc.record({ page, frontend }).map((args) => ({ start: op('startRevoke', args), steps: 3 }));
+const revokeCall: fc.Arbitrary<Call> = fc.record({ page, frontend }).map((args) => ({ start: start('startRevoke', args), steps: 3 }));
 const accessCall: fc.Arbitrary<Call> = fc
   .record({ page, domain: fc.oneof({ weight: 4, arbitrary: frontend }, { weight: 1, arbitrary: fc.constantFrom(0, 3) }), write: fc.boolean() })
-  .map((args) => ({ start: op('startAccess', args), steps: 2 }));
+  .map((args) => ({ start: start('startAccess', args), steps: 2 }));
 const call = fc.oneof({ weight: 2, arbitrary: revokeCall }, { weight: 3, arbitrary: accessCall });
 
 /** Between the task steps: a frontend re-maps the buffer onward, the backend maps it again, hypercalls come and go. */

@@ -4,6 +4,8 @@
 // backend's attempts to Map or Revoke again. Indices are taken modulo the domains and pages by the model.
 
 import fc from 'fast-check';
+import { operationsOf } from '../../model/common/schema.js';
+import { xenSignatures } from '../../model/xen-primitives/operations.js';
 import type { Operation } from '../../model/common/values.js';
 import { BACKEND, PAGE_LAYOUT } from '../../model/xen-primitives/state.js';
 
@@ -27,7 +29,7 @@ const slot = fc.nat(3);
 /** Injected p2m_set_entry failures: rare enough that chains get built, frequent enough to test rollbacks. */
 const faults = fc.oneof({ weight: 5, arbitrary: fc.constant<number[]>([]) }, { weight: 1, arbitrary: fc.constant([0]) });
 
-const op = (name: string, args: Operation['args']): Operation => ({ op: name, args });
+const op = operationsOf(xenSignatures);
 
 export const mapOp = fc.record({ page: backendPage, into: frontend, faults }).map((a) => op('map', a));
 /** Re-maps mostly go to a different frontend than the one re-mapping (the same one is an -EINVAL corner). */
