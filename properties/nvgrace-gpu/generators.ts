@@ -5,7 +5,7 @@
 // shrunk case stays at the boundary it found.
 
 import fc from 'fast-check';
-import { makeOp } from '../../model/common/schema.js';
+import { operationsOf } from '../../model/common/schema.js';
 import { roundUpPowerOfTwo, U64_MAX, wrapU64 } from '../../model/common/u64.js';
 import type { Operation } from '../../model/common/values.js';
 import {
@@ -26,6 +26,7 @@ import {
 } from '../../model/nvgrace-gpu/index.js';
 import { nvgraceSignatures } from '../../model/nvgrace-gpu/operations.js';
 
+const op = operationsOf(nvgraceSignatures);
 const GiB = 1n << 30n;
 /** A shrunk alternative moves to the first (the most boundary-like) alternative when the case still fails there. */
 const CROSS = { withCrossShrink: true } as const;
@@ -189,7 +190,7 @@ function concreteAccess(s: AccessSpec, l: Layout): Operation {
     : s.countSel === 'maxRw' ? MAX_RW_COUNT + 1n
     : s.rawCount;
   const args = { bar: s.bar, offset, count, faults: s.faults };
-  return s.kind === 'read' ? { op: 'read', args } : { op: 'write', args: { ...args, seed: s.seed } };
+  return s.kind === 'read' ? op('read', args) : op('write', { ...args, seed: s.seed });
 }
 
 const cfgOffset = fc.oneof(
@@ -210,9 +211,9 @@ const cfgValue = fc.oneof(
   { weight: 1, arbitrary: fc.bigInt({ min: 0n, max: 1n << 52n }).map((x) => x & ~0xfffn) },
 );
 
-export const cfgReadOp = fc.record({ offset: cfgOffset, count: cfgCount }).map((args) => makeOp(nvgraceSignatures, 'cfgRead', args));
+export const cfgReadOp = fc.record({ offset: cfgOffset, count: cfgCount }).map((args) => op('cfgRead', args));
 const cfgWriteArgs = fc.record({ offset: cfgOffset, count: cfgCount, value: cfgValue });
-export const cfgWriteOp = cfgWriteArgs.map((args) => makeOp(nvgraceSignatures, 'cfgWrite', args));
+export const cfgWriteOp = cfgWriteArgs.map((args) => op('cfgWrite', args));
 
 type PgSel = 'zero' | 'memEnd' | 'barEnd' | 'mask' | 'raw';
 type LenSel = 'pages' | 'fit' | 'barFit' | 'overflow' | 'huge' | 'zero' | 'raw';
@@ -269,7 +270,7 @@ function concreteMmap(s: MmapSpec, l: Layout): Operation {
     : s.len === 'huge' ? U64_MAX
     : s.len === 'zero' ? 0n
     : s.rawLen;
-  return { op: 'mmap', args: { bar: s.bar, pgoff, length } };
+  return op('mmap', { bar: s.bar, pgoff, length });
 }
 
 type Spec =
@@ -283,7 +284,7 @@ const cfgWriteThenRead = fc
   .tuple(cfgWriteArgs, fc.integer({ min: -3, max: 3 }), cfgCount)
   .map(([write, shift, count]): Spec => {
     const offset = Math.min(PCI_CFG_SPACE_EXP_SIZE - 1, Math.max(0, write.offset + shift));
-    return { t: 'ops', ops: [makeOp(nvgraceSignatures, 'cfgWrite', write), makeOp(nvgraceSignatures, 'cfgRead', { offset, count })] };
+    return { t: 'ops', ops: [op('cfgWrite', write), op('cfgRead', { offset, count })] };
   });
 
 const spec: fc.Arbitrary<Spec> = fc.oneof(
@@ -293,7 +294,7 @@ const spec: fc.Arbitrary<Spec> = fc.oneof(
   { weight: 3, arbitrary: cfgWriteOp.map((op): Spec => ({ t: 'op', op })) },
   { weight: 2, arbitrary: cfgWriteThenRead },
   { weight: 3, arbitrary: mmapSpec.map((s): Spec => ({ t: 'mmap', s })) },
-  { weight: 2, arbitrary: fc.constant<Spec>({ t: 'op', op: { op: 'reset', args: {} } }) },
+  { weight: 2, arbitrary: fc.constant<Spec>({ t: 'op', op: op('reset', {}) }) },
 );
 
 /** A device's life: probed with some device memory size, then any sequence of accesses. */
@@ -302,5 +303,5 @@ export const nvgraceLifecycle: fc.Arbitrary<Operation[]> = fc
   .map(([memphys, memlength, specs]) => {
     const l = layoutOf(memlength);
     const ops = specs.flatMap((x) => (x.t === 'access' ? [concreteAccess(x.s, l)] : x.t === 'mmap' ? [concreteMmap(x.s, l)] : x.t === 'op' ? [x.op] : x.ops));
-    return [{ op: 'probe', args: { memphys, memlength } }, ...ops];
+    return [op('probe', { memphys, memlength }), ...ops];
   });
