@@ -5,11 +5,12 @@
 // booleans toward false, so a shrunk case names only the inputs that decide it.
 
 import fc from 'fast-check';
-import { makeOp } from '../../model/common/schema.js';
+import { operationsOf } from '../../model/common/schema.js';
 import type { Operation } from '../../model/common/values.js';
 import { stage2Signatures } from '../../model/kvm-stage2/operations.js';
 import { enumeratedOneOf, enumeratedRecord } from '../harness/enumerated.js';
 
+const op = operationsOf(stage2Signatures);
 const bool = [false, true] as const;
 const memType = ['normal', 'normal-nc', 'device'] as const;
 const host = { fwb: bool, dic: bool, vmMte: bool };
@@ -28,18 +29,18 @@ export const faultOp: fc.Arbitrary<Operation> = enumeratedRecord(
   },
   (a) => {
     const raw = a.pfn === 'ram';
-    return makeOp(stage2Signatures, 'fault', { ...a, pfnmap: raw ? a.pfnmap : true, mteAllowed: raw ? a.mteAllowed : false });
+    return op('fault', { ...a, pfnmap: raw ? a.pfnmap : true, mteAllowed: raw ? a.mteAllowed : false });
   },
 );
 
 export const memslotOp: fc.Arbitrary<Operation> = enumeratedRecord(
   { pfnmap: bool, io: bool, allowAnyUncached: bool, mteAllowed: bool, pgprot: memType, ...host },
-  (args) => makeOp(stage2Signatures, 'memslot', args),
+  (args) => op('memslot', args),
 );
 
 export const nvgraceFaultOp: fc.Arbitrary<Operation> = enumeratedRecord(
   { region: ['usemem', 'resmem'] as const, ...host, ...guest },
-  (args) => makeOp(stage2Signatures, 'nvgraceFault', args),
+  (args) => op('nvgraceFault', args),
 );
 
 export const stage2Operations: fc.Arbitrary<Operation[]> = fc.array(
