@@ -4,7 +4,7 @@
 // the subsystem's concurrent ones, linearizability (linearizability.ts) among them.
 
 import type { FaultPlan } from './faults.js';
-import { ok, type Result } from './result.js';
+import { fail, ok, type Result } from './result.js';
 import { typedOp, type ArgsOf, type IntType, type Signature } from './schema.js';
 import { copyTaskTable, describeTasks, endedStretch, isQuiescent, isTaskOperation, type Scheduler, type WithTasks } from './scheduler.js';
 import type { Invariant, Step } from './spec.js';
@@ -37,17 +37,12 @@ export function startsOf<Sigs extends TaskSignatures>(
  * step of the sequential model, allowed where the subsystem says so and recorded in the stretch under way.
  */
 export class TaskFrame<S extends WithTasks> {
-  private readonly signatures: TaskSignatures;
-  private readonly starts: { readonly [op: string]: TaskStart<S, ArgsOf<TaskSignatures[string]>> };
-
+  /** Held as the common view of every task operation (its thread); `of` holds each entry to its own signature. */
   private constructor(
     private readonly scheduler: Scheduler,
-    signatures: TaskSignatures,
-    starts: { readonly [op: string]: TaskStart<S, ArgsOf<TaskSignatures[string]>> },
-  ) {
-    this.signatures = signatures;
-    this.starts = starts;
-  }
+    private readonly signatures: TaskSignatures,
+    private readonly starts: { readonly [op: string]: TaskStart<S, ArgsOf<TaskSignatures[string]>> },
+  ) {}
 
   /** The frame of `signatures`: `starts` has one entry for each `start<Op>`, given that operation's typed arguments. */
   static of<S extends WithTasks, Sigs extends TaskSignatures>(scheduler: Scheduler, signatures: Sigs, starts: TaskStarts<S, Sigs>): TaskFrame<S> {
@@ -74,7 +69,7 @@ export class TaskFrame<S extends WithTasks> {
     }
     if (task.op === 'step') return this.scheduler.step(s, task.args.thread);
     const start = this.starts[task.op];
-    return start === undefined ? { ok: false, error: 'UNKNOWN_OPERATION' } : start.start(s, task.args);
+    return start === undefined ? fail('UNKNOWN_OPERATION') : start.start(s, task.args);
   }
 }
 
