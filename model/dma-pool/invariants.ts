@@ -186,8 +186,9 @@ export const poolInvariants: readonly Invariant<PoolState>[] = [
     name: 'expansionAtMostDoubles',
     source: `${SOURCE} § dma_buffer_pool_expand_locked (nb_to_alloc = num_dma_buffers)`,
     check: ({ op, before, after }) => {
-      if (op.op !== 'alloc' || before.free.length !== 0 || !before.initialized) return undefined;
-      const faults = op.args['faults'] as readonly number[];
+      const alloc = argsOf(poolSignatures, op, 'alloc');
+      if (alloc === undefined || before.free.length !== 0 || !before.initialized) return undefined;
+      const { faults } = alloc;
       if (after.numDmaBuffers > 2 * before.numDmaBuffers) return `expansion grew the pool ${before.numDmaBuffers} -> ${after.numDmaBuffers}`;
       if (faults.length === 0 && after.numDmaBuffers !== 2 * before.numDmaBuffers)
         return `fault-free expansion grew the pool ${before.numDmaBuffers} -> ${after.numDmaBuffers}, not double`;
