@@ -3,8 +3,8 @@
 // the stretch's base, every operation's result and the same end state.
 
 import { FaultPlan } from './faults.js';
-import { statusOf, type Result } from './result.js';
-import { callText, endedStretch, resultText, threadName, type Completed, type Stretch, type WithTasks } from './scheduler.js';
+import { formatResult, statusOf, type Result } from './result.js';
+import { callText, endedStretch, threadName, type Completed, type Stretch, type WithTasks } from './scheduler.js';
 import type { Invariant, Model } from './spec.js';
 import { toJson, type Operation, type Value } from './values.js';
 
@@ -54,7 +54,7 @@ function sameResult(a: Result, b: Result): boolean {
 
 function label(done: Completed): string {
   const who = done.thread === null ? 'atomic' : threadName(done.thread);
-  return `${who} ${callText(done.call)} -> ${resultText(done.result)}`;
+  return `${who} ${callText(done.call)} -> ${formatResult(done.result)}`;
 }
 
 /**
@@ -119,7 +119,7 @@ export function linearize<S>(stretch: Stretch, after: S, ref: Reference<S>): Ver
       const want = ref.expected ? ref.expected(candidate, part) : candidate.result;
       const here = name(candidate, part, of);
       if (result === undefined || !sameResult(result, want)) {
-        const got = result === undefined ? 'cannot be applied' : `gives ${resultText(result)}, not ${resultText(want)}`;
+        const got = result === undefined ? 'cannot be applied' : `gives ${formatResult(result)}, not ${formatResult(want)}`;
         if (placed.length + 1 > deepest.placed.length) deepest = { placed: [...placed, here], problem: `${here} ${got}` };
         continue;
       }

@@ -18,7 +18,7 @@
 // sequential invariants hold (concurrent.ts) and the concurrent history is LINEARIZABLE (linearizability.ts).
 
 import { FaultPlan, type FaultRecord } from './faults.js';
-import { ok, statusOf, type Result } from './result.js';
+import { formatResult, ok, type Result } from './result.js';
 import { int } from './schema.js';
 import { formatArgs, formatValue, type Operation, type Value } from './values.js';
 
@@ -137,10 +137,6 @@ export function threadName(thread: number): string {
 /** The operation a task performs, as text: `alloc(outTracker=false faults=[])`. */
 export function callText(call: Operation): string {
   return `${call.op}(${formatArgs(call.args)})`;
-}
-
-export function resultText(result: Result): string {
-  return statusOf(result) + (result.ok && result.value !== undefined ? ` ${formatValue(result.value)}` : '');
 }
 
 /** The running tasks and held locks, for a state description: `T0 alloc@uvm_tracker_wait{buffer=1}`. */
@@ -267,7 +263,7 @@ export class Scheduler {
     };
     t.last = { thread: task.thread, ran, returned: done };
     this.complete(t, done);
-    return { returned: `${task.call.op} returned ${resultText(r.value)}` };
+    return { returned: `${task.call.op} returned ${formatResult(r.value)}` };
   }
 
   private complete(t: TaskTable, done: Completed): void {

@@ -1,5 +1,5 @@
 // Generators of schedules: operation lists in which several threads run concurrent operations (start<Op> on a
-// thread, then step(thread) for each of its atomic steps; see model/common/tasks.ts) interleaved in a random
+// thread, then step(thread) for each of its atomic steps; see model/common/scheduler.ts) interleaved in a random
 // order. The interleaving is drawn as a list of choices ("run the k-th thread that still has steps"), so
 // fast-check shrinks it toward choice 0 everywhere: the threads one after another, the least interleaved
 // schedule. What the search then saves is the explicit operation list: the schedule itself.

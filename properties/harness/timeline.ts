@@ -1,7 +1,7 @@
 // A schedule as a timeline: one row per operation that ran, one column per thread, so a race reads the way a
 // kernel engineer draws it (CPU0 | CPU1). Operations that run on no thread (the subsystem's ordinary operations,
 // applied atomically between task steps) are in the first column. Only cases with tasks (see
-// model/common/tasks.ts: start<Op> and step results carry the thread) get a timeline.
+// model/common/scheduler.ts: start<Op> and step results carry the thread) get a timeline.
 
 import { formatArgs } from '../../model/common/values.js';
 import type { Execution } from './interpreter.js';

@@ -1,14 +1,11 @@
 // A trace a kernel engineer can read: each operation with its arguments, the faults injected into it, its
 // result, the state that matters afterwards, and where which invariant failed.
 
-import { statusOf, type Result } from '../../model/common/result.js';
-import { formatArgs, formatValue } from '../../model/common/values.js';
+import { formatResult } from '../../model/common/result.js';
+import { formatArgs } from '../../model/common/values.js';
 import type { Execution } from './interpreter.js';
 
-/** A result as traces, timelines and conformance messages show it: `OK 0x1000`, `OK`, `-ENOMEM`. */
-export function formatResult(result: Result): string {
-  return statusOf(result) + (result.ok && result.value !== undefined ? ` ${formatValue(result.value)}` : '');
-}
+export { formatResult };
 
 export function formatTrace(run: Execution): string {
   const lines: string[] = [];

@@ -10,6 +10,7 @@ import { suites } from '../harness/registry.js';
 import { replay } from '../harness/replay.js';
 import { encodeJson } from '../harness/state-codec.js';
 import { CounterexampleError, listCaseFiles, load, type Counterexample } from '../harness/store.js';
+import { MODEL_LABEL, parseTargetLabel } from '../harness/target-label.js';
 import { timelineOf, type Timeline } from '../harness/timeline.js';
 import { formatResult } from '../harness/trace.js';
 
@@ -56,9 +57,10 @@ export interface Cases {
 function replayCase(file: string, ce: Counterexample): CaseReport {
   let on = ce.target;
   let note: string | undefined;
-  if (on.startsWith('impl:')) {
-    on = 'model';
-    note = `found on the implementation ${ce.target.slice('impl:'.length)}; the steps are the specification's (the implementation is not run for the report), the saved violation is the implementation's`;
+  const target = parseTargetLabel(ce.target);
+  if (target?.kind === 'impl') {
+    on = MODEL_LABEL;
+    note = `found on the implementation ${target.name}; the steps are the specification's (the implementation is not run for the report), the saved violation is the implementation's`;
   }
   let outcome;
   try {
@@ -66,7 +68,7 @@ function replayCase(file: string, ce: Counterexample): CaseReport {
   } catch (error) {
     // A seeded bug renamed or removed since the case was saved: the specification's steps are still worth showing.
     note = `cannot replay on ${on} (${(error as Error).message}); the steps are the specification's`;
-    on = 'model';
+    on = MODEL_LABEL;
     outcome = replay(ce, on, true);
   }
   const steps = outcome.run.steps.map(

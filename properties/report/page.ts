@@ -5,6 +5,7 @@
 
 import { createHash } from 'node:crypto';
 import type { LabelStatistics } from '../harness/labels.js';
+import { replayCommand } from '../harness/replay-command.js';
 import type { AnySuite } from '../harness/suite.js';
 import { columnName } from '../harness/timeline.js';
 import type { CaseReport, Cases } from './cases.js';
@@ -173,7 +174,7 @@ Saved violation: <strong>${saved.invariant}</strong>: ${saved.message} <span cla
 ${outcome}
 <details class="state-full"><summary>The whole state when the replay ended${c.violation === undefined ? '' : html` (after step #${c.violation.step})`}, as JSON</summary><pre class="state">${c.finalState}</pre></details>
 ${timelineTable(c)}
-<p class="muted">Replay it: <code>npm run replay -- ${c.file}${ce.target.startsWith('mutant:') ? ` --mutant ${ce.target.slice('mutant:'.length)}` : ''}</code></p>
+<p class="muted">Replay it: <code>${replayCommand(c.file, ce.target)}</code></p>
 </details>`;
 }
 
