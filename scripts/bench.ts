@@ -22,6 +22,7 @@ const HELP = `usage: npm run bench -- [options]
   --measure MS      CPU time per property for throughput, and about that per property for parallel (default 1000)
   --soak SECONDS    length of each memory search, in this thread and on workers (default 20; 600 for the ten-minute check)
   --workers N       workers for the parallel soak (default: the number of cores, at least 2)
+  --scaling LIST    comma-separated worker counts for the parallel section (default: 1,2,<cores>), e.g. 1,2,4,8,16
   --skip LIST       comma-separated sections to leave out: throughput, mutants, parallel, memory
 
 Exit status: 0 measured (targets missed are reported, not failed), 2 usage error.`;
@@ -36,6 +37,7 @@ await command(HELP, {
     measure: { type: 'string' },
     soak: { type: 'string' },
     workers: { type: 'string' },
+    scaling: { type: 'string' },
     skip: { type: 'string' },
   },
 }, async ({ values }) => {
@@ -54,6 +56,7 @@ await command(HELP, {
     soakSeconds: parseInteger('soak', values.soak, 1) ?? 20,
     workers: parseInteger('workers', values.workers, 2) ?? Math.max(2, defaultWorkers()),
     skip: skip as Set<Section>,
+    ...(values.scaling !== undefined ? { parallelWorkers: values.scaling.split(',').map((n) => parseInteger('scaling', n, 1) as number) } : {}),
     ...(reference !== undefined ? { reference } : {}),
   }, humanLines(values.json));
   const text = JSON.stringify(results, null, 2) + '\n';

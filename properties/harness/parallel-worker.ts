@@ -9,6 +9,7 @@ import { getHeapStatistics } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parentPort } from 'node:worker_threads';
 import { BatchRunner, nthBatch, runsInBatch } from './batch.js';
+import { CoverageEncoder } from './coverage-codec.js';
 import { CONTROL, lowerLimit, resolveJob, type FromWorker, type ToWorker } from './parallel.js';
 import { lastPlaceAfterFailure } from './polish.js';
 import { suites } from './registry.js';
@@ -31,6 +32,7 @@ function runSearch(message: Extract<ToWorker, { type: 'search' }>): void {
   const control = new Int32Array(message.control);
   const { suite, property, target } = resolveJob(suites, message.job);
   const runner = new BatchRunner(suite, property, target, message.seed, plan.batchSize, message.job.invariants);
+  const encoder = new CoverageEncoder();
   let nextSample = 0;
   for (;;) {
     if (Atomics.load(control, CONTROL.stop) !== 0) break;
@@ -57,7 +59,7 @@ function runSearch(message: Extract<ToWorker, { type: 'search' }>): void {
       runs: result.runs,
       ...(result.abandoned ? { abandoned: true } : {}),
       ...(result.failure ? { failure: result.failure } : {}),
-      coverage: [...result.coverage.counts],
+      coverage: encoder.encode(result.coverage.counts),
       heap: heap(),
       ...(liveHeap !== undefined ? { liveHeap } : {}),
     });

@@ -19,6 +19,7 @@
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { type BatchPlan, BatchRunner, type Failure } from './batch.js';
+import { CoverageDecoder, type EncodedCoverage } from './coverage-codec.js';
 import type { PolishRule } from './polish.js';
 import { suites } from './registry.js';
 import { polishRule, SearchRun, type SearchOptions, type SearchOutcome } from './search.js';
@@ -65,7 +66,7 @@ export type ToWorker = {
 
 export type FromWorker =
   | { type: 'ready'; heap: number }
-  | { type: 'batch'; id: number; k: number; index: number; runs: number; abandoned?: true; failure?: Failure; coverage: [string, number][]; heap: number; liveHeap?: number }
+  | { type: 'batch'; id: number; k: number; index: number; runs: number; abandoned?: true; failure?: Failure; coverage: EncodedCoverage; heap: number; liveHeap?: number }
   | { type: 'idle'; id: number; heap: number }
   | { type: 'error'; id: number; message: string; stack: string };
 
@@ -233,7 +234,8 @@ export class SearchPool {
     control[CONTROL.next] = accepted.next;
     control[CONTROL.limit] = limitOf(accepted.bound);
     // Results that arrived ahead of a lower batch still running, keyed by their place k in the plan.
-    const held = new Map<number, Extract<FromWorker, { type: 'batch' }>>();
+    const held = new Map<number, { runs: number; failure?: Failure; coverage: [string, number][] }>();
+    const decoders = this.workers.map(() => new CoverageDecoder());
     let idle = 0;
     return new Promise<void>((resolve, reject) => {
       const stop = (reason: 'time' | 'interrupted') => {
@@ -256,7 +258,7 @@ export class SearchPool {
         Atomics.store(control, CONTROL.stop, 1);
         finish(error);
       };
-      this.handler = (message) => {
+      this.handler = (message, worker) => {
         if (!('id' in message) || message.id !== id) return;
         if (message.type === 'error') {
           Atomics.store(control, CONTROL.stop, 1);
@@ -269,9 +271,11 @@ export class SearchPool {
           if (++idle === this.workers.length) finish();
           return;
         }
-        // A batch cut short (beyond the limit, or stopped) is never counted: the search resumes at it.
+        // Every message is decoded (it may carry keys later ones use), though a batch cut short (beyond the
+        // limit, or stopped) is never counted: the search resumes at it.
+        const coverage = (decoders[worker] as CoverageDecoder).decode(message.coverage);
         if (message.abandoned || message.k > accepted.bound) return;
-        held.set(message.k, message);
+        held.set(message.k, { runs: message.runs, coverage, ...(message.failure ? { failure: message.failure } : {}) });
         let taken = false;
         for (let next = held.get(accepted.next); next !== undefined && !accepted.done; next = held.get(accepted.next)) {
           held.delete(accepted.next);

@@ -25,6 +25,8 @@ export interface BenchOptions {
   /** Workers of the memory search on workers. */
   readonly workers: number;
   readonly skip: ReadonlySet<Section>;
+  /** Worker counts of the parallel section (default 1, 2 and the number of cores). */
+  readonly parallelWorkers?: readonly number[];
   /** A reference run to compare with, and its file name (for the heading). */
   readonly reference?: { readonly file: string; readonly results: BenchResults };
 }
@@ -68,7 +70,7 @@ export async function runBench(options: BenchOptions, out: (line: string) => voi
         return { suite, property, runs: Math.max(8, Math.round((perMs * measureMs) / DEFAULT_BATCH)) * DEFAULT_BATCH };
       }),
     );
-    const counts = [...new Set([1, 2, defaultWorkers()])].filter((n) => n >= 1).sort((a, b) => a - b);
+    const counts = [...new Set(options.parallelWorkers ?? [1, 2, defaultWorkers()])].filter((n) => n >= 1).sort((a, b) => a - b);
     results.parallel = await measureParallel(jobs, counts);
   }
   if (!skip.has('memory')) {
