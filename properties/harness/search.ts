@@ -99,7 +99,7 @@ export function searchDeadline(): number | undefined {
 }
 
 /** The command line's polish window: batches searched after the first failing one, and after each shorter case. */
-export const DEFAULT_POLISH = 8;
+export const DEFAULT_POLISH = 32;
 
 /** One search in progress: its plan, what it has accepted, its clock and why it stopped. Shared by search() and the worker pool. */
 export class SearchRun {

@@ -294,7 +294,7 @@ export const nvgraceMutants: readonly MutantDef<NvgraceState>[] = [
   mutant('resmemMappedCacheable', 'resmemIsNeverMappedCacheable', 2, 'resmem is mmapped without pgprot_writecombine', ResmemMappedCacheable),
   mutant('offsetBeyondRegionRefused', 'accessGoesToRegionOfFilePosition', 2, 'a read past the 40 offset bits of its region is -EINVAL instead of reaching the next region', OffsetBeyondRegionRefused),
   mutant('resmemReadPassesIsWrite', 'readsChangeNothing', 2, 'the resmem read calls vfio_pci_core_do_io_rw with iswrite = true', ResmemReadPassesIsWrite),
-  mutant('configReadFromDwordStart', 'configReadsReturnConfigSpace', 3, 'config reads outside the registers are served from the start of their dword', ConfigReadFromDwordStart),
+  mutant('configReadFromDwordStart', 'configReadsReturnConfigSpace', 2, 'config reads outside the registers are served from the start of their dword', ConfigReadFromDwordStart),
   mutant('resmemReadReturnsDeviceCount', 'accessIsTruncatedAtBarEnd', 2, 'upstream: a resmem read returns what vfio_pci_core_do_io_rw moved, so a read straddling the end of resmem is short and unpadded', ResmemReadReturnsDeviceCount, ['linux-6a9eb2d', 'before-6a9eb2d']),
   mutant('upperHalfOfBarRefused', 'accessGoesToRegionOfFilePosition', 2, 'the upper half of a 64-bit fake BAR (region 3 or 5) is -EINVAL instead of vfio-pci-core\'s', UpperHalfOfBarRefused),
   mutant('mmapMapsRestOfRegion', 'mmapMapsWhatWasAsked', 2, 'mmap maps the rest of device memory from the offset instead of the length asked', MmapMapsRestOfRegion),

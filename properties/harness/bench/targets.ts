@@ -55,7 +55,7 @@ export function targetsOf(r: BenchResults): TargetRow[] {
       limit: `<= minimal + ${TARGETS.shrinkSlack}`,
       measured: `${exact}/${r.mutants.length} mutants exactly minimal on every seed` + (over.length ? `; over: ${over.map((m) => `${m.mutant} ${Math.max(...m.shrunk.map((s) => s ?? 0))} vs ${m.minimalLength}`).join(', ')}` : ''),
       ok: over.length === 0,
-      limitedBy: `shrinking ends 1-minimal (no single operation can go); a shorter case of another shape is found only when one of the ${DEFAULT_POLISH} polish batches starts from it`,
+      limitedBy: `shrinking ends 1-minimal (no single operation can go); a shorter case of another shape is found only when a polish batch starts from it (${DEFAULT_POLISH} after the first failing one, and again after each shorter case)`,
     });
   }
   if (r.memory.soak.length) {
