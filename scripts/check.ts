@@ -42,7 +42,8 @@ const HELP = `usage: ${invocation('check')} [options]
   --out DIR       where counterexamples are saved (default: counterexamples; with --mutant: ${SCRATCH_DIR})
   --workers N     worker threads searching in parallel (default and most: the number of cores); the result does not depend on N
   --shard I/N     run only part I of N of the search (1 <= I <= N): the N parts together are exactly the whole search
-  --polish N      after a violation, search N more batches for a shorter case and keep the shortest (default ${DEFAULT_POLISH})
+  --polish N      after a violation, search N more batches for a shorter case (N more after each shorter one) and keep
+                  the shortest; a case of the shortest possible length ends it (default ${DEFAULT_POLISH})
   --json          machine-readable result on stdout (human lines go to stderr)
   --list          list subsystems, versions, properties, invariants and mutants (with --json: as data)
 

@@ -100,7 +100,8 @@ export async function searchJobs(jobs: readonly Job[], o: SearchJobsOptions): Pr
   };
   let resumeAt: SearchJobsResult['resumeAt'];
   let pool: SearchPool | undefined;
-  // Even one worker runs on its own thread: this one stays free to answer signals (tsx gives its child 30 ms).
+  // A search begins in this thread and moves to the workers once it has run IN_THIS_THREAD_MS (parallel.ts): this
+  // thread then stays free to answer signals; before that a signal waits at most for the batch that is running.
   try {
     pool = await SearchPool.start(o.workers);
   } catch (error) {
