@@ -1,4 +1,4 @@
-// Run before every npm script (the `pre<script>` hooks in package.json): on a Node outside package.json's
+// Run first by every npm script (`node scripts/node-support.mjs && ...` in package.json): on a Node outside package.json's
 // `engines`, print one line naming the supported range and the running version, and exit 1, instead of the stack
 // trace vite (under vitest) or tsx throws on an older Node. It must itself run on any Node a user may have, so it
 // imports only node: modules and uses no syntax newer than Node 12.
