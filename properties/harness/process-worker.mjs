@@ -14,6 +14,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
+import { HOLD_UNTIL_GUARDED } from './hold-until-guarded.mjs';
 
 const { control, data, deadline } = workerData; // Int32Array [flag, length, sanitizer], Uint8Array, Float64Array [deadline]
 const encoder = new TextEncoder();
@@ -134,8 +135,9 @@ function start({ command, cwd, env, inPath, outPath }) {
     // The main thread holds both pipes open read-write, so these opens do not block.
     childIn = openSync(inPath, 'r');
     childOut = openSync(outPath, 'w');
-    // detached: the child leads its own process group, so a hang is ended with everything it started.
-    child = spawn(command, { shell: true, detached: true, cwd, env, stdio: [childIn, childOut, 'pipe'] });
+    // detached: the child leads its own process group, so a hang is ended with everything it started. It runs
+    // the command only once its group is in the guardian's hands (HOLD_UNTIL_GUARDED).
+    child = spawn('/bin/sh', ['-c', HOLD_UNTIL_GUARDED, 'gpumem-implementation', command], { detached: true, cwd, env, stdio: [childIn, childOut, 'pipe', 'pipe'] });
   } catch (error) {
     answer({ kind: 'spawn-error', message: String(error && error.message ? error.message : error) });
     return;
@@ -194,6 +196,8 @@ function start({ command, cwd, env, inPath, outPath }) {
   }, 20);
   ticker.unref();
   guard(child.pid);
+  child.stdio[3].on('error', () => {});
+  child.stdio[3].end('go\n');
   answer({ kind: 'spawned', pid: child.pid });
 }
 
