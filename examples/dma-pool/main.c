@@ -17,9 +17,6 @@ static void reset(void)
 	pool_teardown(&pool);
 }
 
-/* The specification's machine for the pool: every 4 KiB page of a 64-bit physical address space (UNBOUNDED_DMA_PAGES). */
-#define UNBOUNDED_DMA_PAGES (1ULL << 52)
-
 static void write_state(struct out *out)
 {
 	const struct dma_buffer *b;
@@ -51,7 +48,7 @@ static void write_state(struct out *out)
 			out_printf(out, "%016llx", (unsigned long long)b->encrypted_page_mask[w]);
 		out_printf(out, "\"}");
 	}
-	/* The model's sysmem state (model/uvm-mem): one GPU, the DMA owner (0); memory the port never runs out of. */
+	/* The model's sysmem state (model/uvm-mem): one GPU, the DMA owner (0); POOL_DMA_PAGES of coherent memory. */
 	out_printf(out, "},\"sysmem\":{\"mems\":{");
 	sep = "";
 	for (m = pool.sysmem.mems; m; m = m->next, sep = ",") {
@@ -66,9 +63,9 @@ static void write_state(struct out *out)
 		pages += m->chunks * (m->chunk_size / 4096);
 	}
 	out_printf(out, "},\"nextMemId\":%d,\"sevEnabled\":%s,\"dmaPagesTotal\":", pool.sysmem.next_mem_id, pool.sysmem.sev_enabled ? "true" : "false");
-	out_u64(out, UNBOUNDED_DMA_PAGES);
+	out_u64(out, POOL_DMA_PAGES);
 	out_printf(out, ",\"dmaPagesFree\":");
-	out_u64(out, UNBOUNDED_DMA_PAGES - pages);
+	out_u64(out, POOL_DMA_PAGES - pages);
 	out_printf(out, ",\"mappedCpuPagesSize\":[");
 	out_u64(out, pool.sysmem.mapped_cpu_pages_size);
 	out_printf(out, "],\"gpuKernelPtes\":[[");

@@ -40,11 +40,22 @@ static void mem_free(struct sysmem *space, struct uvm_mem *mem)
 	free(mem);
 }
 
+static uint64_t dma_pages_used(const struct sysmem *space)
+{
+	const struct uvm_mem *m;
+	uint64_t pages = 0;
+
+	for (m = space->mems; m; m = m->next)
+		pages += m->chunks * (m->chunk_size / PAGE_SIZE);
+	return pages;
+}
+
 /* uvm_mem_alloc + mem_alloc_sysmem_dma_chunks */
 static nv_status mem_alloc_sysmem_dma(struct sysmem *space, uint64_t size, struct fault_plan *faults, struct uvm_mem **out)
 {
 	struct uvm_mem *mem, **tail;
 	size_t chunks, made;
+	uint64_t used;
 
 	if (size == 0)
 		return NV_ERR_INVALID_ARGUMENT;
@@ -59,8 +70,10 @@ static nv_status mem_alloc_sysmem_dma(struct sysmem *space, uint64_t size, struc
 	mem->dma_addrs = calloc(chunks, sizeof(*mem->dma_addrs));
 	if (!mem || !mem->dma_addrs)
 		abort();
+	used = dma_pages_used(space);
 	for (made = 0; made < chunks; made++) {
-		if (fault_fails(faults)) { /* uvm_gpu_dma_alloc_page */
+		/* no coherent memory left (asks no fault plan), or uvm_gpu_dma_alloc_page fails */
+		if (used + made >= POOL_DMA_PAGES || fault_fails(faults)) {
 			/* mem_free_sysmem_dma_chunks: give back the pages made so far */
 			space->mapped_cpu_pages_size -= made * PAGE_SIZE;
 			free(mem->dma_addrs);

@@ -35,6 +35,9 @@ struct uvm_mem {
 	struct uvm_mem *next; /* every live allocation, in the order made */
 };
 
+/* The machine's coherent DMA memory in 4 KiB pages: 4 GiB (the specification's POOL_DMA_PAGES). */
+#define POOL_DMA_PAGES (1ULL << 20)
+
 struct sysmem {
 	struct uvm_mem *mems;
 	int next_mem_id;

@@ -2,10 +2,13 @@
 
 import { argsOf } from '../common/schema.js';
 import type { Invariant } from '../common/spec.js';
-import { cpuMappingDecrypted, gpuBit, uvmMemInvariants } from '../uvm-mem/index.js';
+import { cpuMappingDecrypted, gpuBit, PAGE_SIZE, uvmMemInvariants } from '../uvm-mem/index.js';
 import { poolSignatures } from './operations.js';
 import { AUTH_TAGS_SIZE, DMA_BUFFER_SIZE, POOL_GPU, type BufferId, type DmaBuffer, type PoolState } from './state.js';
 import { poolRules } from './versions.js';
+
+/** The coherent DMA pages one buffer takes: its staging memory and its authentication tags. */
+const BUFFER_DMA_PAGES = (DMA_BUFFER_SIZE + AUTH_TAGS_SIZE) / PAGE_SIZE;
 
 const SOURCE = '000_e4d5058719a42ede.txt';
 
@@ -157,9 +160,11 @@ export const poolInvariants: readonly Invariant<PoolState>[] = [
     // count): allocations and mappings report NV_ERR_NO_MEMORY, a tracker wait the channel error (NV_ERR_RC_ERROR).
     name: 'failureReportsTheFailedStep',
     source: `${SOURCE} § dma_buffer_create, uvm_conf_computing_dma_buffer_alloc (return status)`,
-    check: ({ op, result, faults }) => {
+    check: ({ op, result, faults, after }) => {
       if (result.ok || (op.op !== 'alloc' && op.op !== 'init')) return undefined;
       const failed = faults[faults.length - 1];
+      // No injected fault: only the machine's coherent DMA memory running out (POOL_DMA_PAGES) fails a call so.
+      if (failed === undefined && result.error === 'NV_ERR_NO_MEMORY' && after.sysmem.dmaPagesFree < BUFFER_DMA_PAGES) return undefined;
       if (failed === undefined) return `${op.op} failed with ${result.error} although no step failed`;
       // uvm_tracker.c uvm_tracker_add_tracker_safe: out of memory for the out tracker's entries is answered by waiting.
       if (failed.site.startsWith('uvm_tracker_reserve'))
@@ -182,7 +187,8 @@ export const poolInvariants: readonly Invariant<PoolState>[] = [
     },
   },
   {
-    // 000, "dma_buffer_pool_expand_locked": nb_to_alloc = num_dma_buffers, so an expansion at most doubles the pool.
+    // 000, "dma_buffer_pool_expand_locked": nb_to_alloc = num_dma_buffers, so an expansion at most doubles the pool,
+    // and exactly doubles it unless a fault is injected or the machine's coherent DMA memory runs out.
     name: 'expansionAtMostDoubles',
     source: `${SOURCE} § dma_buffer_pool_expand_locked (nb_to_alloc = num_dma_buffers)`,
     check: ({ op, before, after }) => {
@@ -190,7 +196,8 @@ export const poolInvariants: readonly Invariant<PoolState>[] = [
       if (alloc === undefined || before.free.length !== 0 || !before.initialized) return undefined;
       const { faults } = alloc;
       if (after.numDmaBuffers > 2 * before.numDmaBuffers) return `expansion grew the pool ${before.numDmaBuffers} -> ${after.numDmaBuffers}`;
-      if (faults.length === 0 && after.numDmaBuffers !== 2 * before.numDmaBuffers)
+      const roomForAnother = after.sysmem.dmaPagesFree >= BUFFER_DMA_PAGES;
+      if (faults.length === 0 && roomForAnother && after.numDmaBuffers !== 2 * before.numDmaBuffers)
         return `fault-free expansion grew the pool ${before.numDmaBuffers} -> ${after.numDmaBuffers}, not double`;
       return undefined;
     },

@@ -15,12 +15,6 @@ export type GpuIndex = number;
 export const MEM_PAGE_SIZES = { default: 0n, '4K': 4096n, '64K': 65536n, '2M': 2n * 1024n * 1024n } as const;
 export type MemPageSize = keyof typeof MEM_PAGE_SIZES;
 
-/**
- * A machine whose coherent DMA memory never runs out before the fault plan says so: every 4 KiB page of a
- * 64-bit physical address space.
- */
-export const UNBOUNDED_DMA_PAGES = 1n << 52n;
-
 export interface UvmDmaMem {
   readonly id: MemId;
   /** mem->dma_owner: the GPU whose device the chunks were allocated for (dma_alloc_coherent). */

@@ -2,7 +2,12 @@
 // buffer takes (the generators aim their fault indices with these counts), and that a version is named exactly.
 import { describe, expect, it } from 'vitest';
 import { FaultPlan } from '../../model/common/faults.js';
-import { DmaPoolModel, dmaPoolSpec, POOL_VERSION_NAMES, type PoolState } from '../../model/dma-pool/index.js';
+import { makeOp } from '../../model/common/schema.js';
+import type { Invariant } from '../../model/common/spec.js';
+import { AUTH_TAGS_SIZE, DMA_BUFFER_SIZE, DmaPoolModel, dmaPoolSpec, POOL_DMA_PAGES, POOL_VERSION_NAMES, snapshotPool, type PoolState } from '../../model/dma-pool/index.js';
+import { poolSignatures } from '../../model/dma-pool/operations.js';
+import { PAGE_SIZE } from '../../model/uvm-mem/index.js';
+import { findSuite } from '../harness/registry.js';
 import { poolReference } from '../../model/dma-pool/concurrent.js';
 import { FALLIBLE_STEPS_PER_BUFFER_575, FALLIBLE_STEPS_PER_BUFFER_580 } from './generators.js';
 
@@ -53,6 +58,66 @@ describe('dma-pool versions', () => {
       expect(reference.precondition(state, init(2))).toBe(true);
       reference.apply(state, init(2), plan);
       expect(plan.asked).toBe(2 * (version === 'uvm-580' ? FALLIBLE_STEPS_PER_BUFFER_580 : FALLIBLE_STEPS_PER_BUFFER_575));
+    }
+  });
+});
+
+describe('dma-pool: the machine runs out of coherent DMA memory (POOL_DMA_PAGES)', () => {
+  // 64 buffers, then allocations until the pool has doubled to 1024 and must double again: 2048 buffers with their
+  // tags need more than the machine's pages, so that expansion stops when the memory does and keeps what it made;
+  // once every buffer is held, the next allocation makes none and fails with NV_ERR_NO_MEMORY though no step was
+  // made to fail. (Every invariant holds on this case and on its frees, sync and deinit after it, on both versions,
+  // but checking them after each of two thousand steps on two thousand buffers takes most of a minute: the
+  // invariants that a machine running out concerns are held to it below, on the steps where it happens.)
+  const suite = findSuite('dma-pool') as NonNullable<ReturnType<typeof findSuite>>;
+  const bufferPages = (DMA_BUFFER_SIZE + AUTH_TAGS_SIZE) / PAGE_SIZE;
+  const fits = Number(POOL_DMA_PAGES / bufferPages);
+  const init = makeOp(poolSignatures, 'init', { count: 64, faults: [] });
+  const alloc = makeOp(poolSignatures, 'alloc', { outTracker: false, faults: [] });
+  const invariant = (name: string) => suite.spec.invariants.find((i) => i.name === name) as Invariant<PoolState>;
+
+  it.each([...POOL_VERSION_NAMES])('%s: the expansion from 1024 buffers is cut short, and an allocation past the last buffer fails', (version) => {
+    const model = new DmaPoolModel(version);
+    const state = model.initialState();
+    expect(model.apply(state, init, new FaultPlan()).ok).toBe(true);
+    for (let held = 0; held < fits; held++) {
+      const before = state.free.length === 0 ? snapshotPool(state) : undefined; // an expansion is due
+      const plan = new FaultPlan();
+      const result = model.apply(state, alloc, plan);
+      expect(result.ok, `allocation ${held + 1}`).toBe(true);
+      if (before === undefined) continue;
+      // Each expansion, the last one cut short included, is one expansionAtMostDoubles accepts.
+      const step = { before, after: state, op: alloc, result, faults: plan.failures };
+      expect(invariant('expansionAtMostDoubles').check(step), `expansion at ${before.numDmaBuffers}`).toBeUndefined();
+    }
+    expect(state.numDmaBuffers).toBe(fits);
+    expect(state.sysmem.dmaPagesTotal).toBe(POOL_DMA_PAGES);
+    expect(state.sysmem.dmaPagesFree).toBe(POOL_DMA_PAGES % bufferPages);
+
+    const before = snapshotPool(state);
+    const plan = new FaultPlan();
+    const result = model.apply(state, alloc, plan);
+    expect(result).toEqual({ ok: false, error: 'NV_ERR_NO_MEMORY' });
+    expect(plan.failures).toEqual([]);
+    const step = { before, after: state, op: alloc, result, faults: plan.failures };
+    for (const name of ['failureReportsTheFailedStep', 'failedExpansionLeavesPoolAsItWas', 'failedOperationHandsOutNothing', 'expansionAtMostDoubles', 'numDmaBuffersCountsEveryBuffer', 'mappedCpuPagesSizeIsExact'])
+      expect(invariant(name).check(step), name).toBeUndefined();
+  });
+
+  it('a failure with no step failed, or an expansion short of double, is the machine running out only with less than a buffer left', () => {
+    const model = new DmaPoolModel();
+    const state = model.initialState();
+    model.apply(state, init, new FaultPlan());
+    const before = snapshotPool(state);
+    before.free = [];
+    const after = snapshotPool(before);
+    after.numDmaBuffers = 100; // an expansion from 64 that stopped short of 128
+    for (const [left, holds] of [[bufferPages - 1n, true], [bufferPages, false]] as const) {
+      after.sysmem.dmaPagesFree = left;
+      const failed = { before, after, op: alloc, result: { ok: false as const, error: 'NV_ERR_NO_MEMORY' }, faults: [] };
+      const short = { before, after, op: alloc, result: { ok: true as const }, faults: [] };
+      expect(invariant('failureReportsTheFailedStep').check(failed) === undefined, `${left} pages left`).toBe(holds);
+      expect(invariant('expansionAtMostDoubles').check(short) === undefined, `${left} pages left`).toBe(holds);
     }
   });
 });

@@ -8,10 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaultPlan } from '../../model/common/faults.js';
-import { emptyPoolSysmem, POOL_GPU, poolMemRules, poolRules } from '../../model/dma-pool/index.js';
+import { makeOp } from '../../model/common/schema.js';
+import { DRIVER_INITIAL_BUFFERS, emptyPoolSysmem, POOL_GPU, poolMemRules, poolRules, type PoolState } from '../../model/dma-pool/index.js';
+import { poolSignatures } from '../../model/dma-pool/operations.js';
 import { UvmMemOps } from '../../model/uvm-mem/index.js';
 import { parseFixedArgument, withFixedArguments } from '../harness/fixed-arguments.js';
+import { execute } from '../harness/interpreter.js';
 import { replay } from '../harness/replay.js';
+import { modelTarget } from '../harness/targets.js';
 import { listCaseFiles, load } from '../harness/store.js';
 import { seedFromEnvironment } from '../harness/seed.js';
 import { conformanceTarget } from '../harness/conformance-target.js';
@@ -19,8 +23,8 @@ import { ProcessImplementation } from '../harness/process-adapter.js';
 import { findSuite, suites } from '../harness/registry.js';
 import { UpstreamError } from '../../upstream/target.js';
 import { target } from '../../upstream/uvm-dma-pool/target.js';
-import { searchOn, type Conformance } from '../conformance/helpers.js';
-import type { PropertyDef } from '../harness/suite.js';
+import { run, searchOn, type Conformance } from '../conformance/helpers.js';
+import { selectInvariants, type PropertyDef } from '../harness/suite.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const HERE = join(ROOT, 'upstream', 'uvm-dma-pool');
@@ -164,6 +168,21 @@ describe.skipIf(tree === undefined)(`uvm-dma-pool: the tree's pool and tracker a
     const outcome = await searchOn(c, seed, 150, undefined, property);
     expect(outcome.failure?.violation).toBeUndefined();
     expect(outcome.runsDone).toBe(150);
+  }, 120_000);
+
+  // The machine's coherent DMA memory (POOL_DMA_PAGES, the shim's UVM_SHIM_DMA_PAGES) runs out in the expansion
+  // from 1024 buffers to 2048: upstream keeps what it made, as the specification does.
+  it('runs out of coherent DMA memory where the specification does (an expansion cut short)', () => {
+    const operations = [makeOp(poolSignatures, 'init', { count: DRIVER_INITIAL_BUFFERS, faults: [] }), ...Array.from({ length: 1025 }, () => makeOp(poolSignatures, 'alloc', { outTracker: false, faults: [] }))];
+    const pool = findSuite('dma-pool') as NonNullable<ReturnType<typeof findSuite>>;
+    // The pool's size and pages (every invariant after each of a thousand steps on two thousand buffers takes long).
+    const own = ['expansionAtMostDoubles', 'numDmaBuffersCountsEveryBuffer', 'mappedCpuPagesSizeIsExact', 'failedOperationHandsOutNothing'];
+    const spec = execute(pool.spec, modelTarget(pool, version).createModel(), operations, { invariants: selectInvariants(pool, c.property, own) });
+    expect(spec.violation).toBeUndefined();
+    expect((spec.state as PoolState).numDmaBuffers).toBeGreaterThan(1024);
+    expect((spec.state as PoolState).numDmaBuffers).toBeLessThan(2048);
+    const protocol = ['resultMatchesSpecification', 'implementationMemorySafe', 'implementationKeepsRunning', 'implementationAnswersInTime', 'implementationFollowsProtocol', 'implementationAssertionsHold'];
+    expect(run(c, operations, [...protocol, ...own]).violation).toBeUndefined();
   }, 120_000);
 
   // Each known upstream defect (docs/findings.md) saved as found on the real code: it still fails there, the same way.

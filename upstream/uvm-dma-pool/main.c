@@ -92,9 +92,6 @@ static void reset(void)
 	uvm_shim_clear_assertions();
 }
 
-/* The specification's machine for the pool: every 4 KiB page of a 64-bit physical address space (UNBOUNDED_DMA_PAGES). */
-#define UNBOUNDED_DMA_PAGES (1ULL << 52)
-
 static void write_state(struct out *out)
 {
 	const uvm_mem_t *m;
@@ -132,7 +129,7 @@ static void write_state(struct out *out)
 			out_printf(out, "%016lx", b->encrypted_page_mask.bitmap[w]);
 		out_printf(out, "\"}");
 	}
-	/* The model's sysmem state (model/uvm-mem): one GPU, the DMA owner (0); memory the port never runs out of. */
+	/* The model's sysmem state (model/uvm-mem): one GPU, the DMA owner (0); UVM_SHIM_DMA_PAGES of coherent memory. */
 	out_printf(out, "},\"sysmem\":{\"mems\":{");
 	sep = "";
 	for (m = uvm_shim_mems; m; m = m->next, sep = ",") {
@@ -147,9 +144,9 @@ static void write_state(struct out *out)
 		pages += m->chunks * (m->chunk_size / 4096);
 	}
 	out_printf(out, "},\"nextMemId\":%d,\"sevEnabled\":%s,\"dmaPagesTotal\":", uvm_shim_next_mem_id, g_uvm_global.sev_enabled ? "true" : "false");
-	out_u64(out, UNBOUNDED_DMA_PAGES);
+	out_u64(out, UVM_SHIM_DMA_PAGES);
 	out_printf(out, ",\"dmaPagesFree\":");
-	out_u64(out, UNBOUNDED_DMA_PAGES - pages);
+	out_u64(out, UVM_SHIM_DMA_PAGES - pages);
 	out_printf(out, ",\"mappedCpuPagesSize\":[");
 	out_u64(out, uvm_shim_mapped_cpu_pages_size);
 	out_printf(out, "],\"gpuKernelPtes\":[[");

@@ -238,6 +238,14 @@ bool uvm_shim_chunked_dma_alloc = true;
 bool uvm_shim_chunked_dma_alloc = false;
 #endif
 
+static NvU64 dma_pages_used(void)
+{
+	NvU64 pages = 0;
+	for (const uvm_mem_t *m = uvm_shim_mems; m; m = m->next)
+		pages += (NvU64)m->chunks * (m->chunk_size / PAGE_SIZE);
+	return pages;
+}
+
 NV_STATUS uvm_mem_alloc(const uvm_mem_alloc_params_t *params, uvm_mem_t **mem_out)
 {
 	NvU64 chunk = params->page_size == UVM_PAGE_SIZE_DEFAULT ? PAGE_SIZE : params->page_size;
@@ -251,8 +259,11 @@ NV_STATUS uvm_mem_alloc(const uvm_mem_alloc_params_t *params, uvm_mem_t **mem_ou
 	chunks = (size_t)((params->size + chunk - 1) / chunk);
 	if (uvm_shim_fails("uvm_kvmalloc_zero(sysmem.pages, sysmem.va)") || uvm_shim_fails("mem_alloc_dma_addrs"))
 		return NV_ERR_NO_MEMORY;
-	for (size_t i = 0; i < chunks; i++)
-		if (uvm_shim_fails(uvm_shim_chunked_dma_alloc ? "uvm_gpu_dma_alloc" : "uvm_gpu_dma_alloc_page"))
+	/* Each chunk: no coherent memory left (asks no fault plan), or the fault plan fails the allocation. */
+	NvU64 used = dma_pages_used();
+	for (size_t i = 0; i < chunks; i++, used += chunk / PAGE_SIZE)
+		if (used + chunk / PAGE_SIZE > UVM_SHIM_DMA_PAGES ||
+		    uvm_shim_fails(uvm_shim_chunked_dma_alloc ? "uvm_gpu_dma_alloc" : "uvm_gpu_dma_alloc_page"))
 			return NV_ERR_NO_MEMORY;
 	mem = calloc(1, sizeof(*mem));
 	if (mem == NULL)

@@ -33,6 +33,9 @@ NV_STATUS uvm_mem_map_gpu_kernel(uvm_mem_t *mem, uvm_gpu_t *gpu);
 void uvm_mem_free(uvm_mem_t *mem);
 NV_STATUS uvm_mem_alloc_sysmem_dma_and_map_cpu_kernel(NvU64 size, uvm_gpu_t *dma_owner, struct mm_struct *mm, uvm_mem_t **mem_out);
 
+/* The machine's coherent DMA memory in 4 KiB pages: 4 GiB (the specification's POOL_DMA_PAGES). */
+#define UVM_SHIM_DMA_PAGES (1ULL << 20)
+
 /* The live allocations and mapped_cpu_pages_size, for the protocol's state. */
 extern uvm_mem_t *uvm_shim_mems;
 extern int uvm_shim_next_mem_id;
