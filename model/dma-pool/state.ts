@@ -62,7 +62,7 @@ export const POOL_GPU = 0;
  * The pool machine's coherent DMA memory: 4 GiB, 2040 buffers with their tags. A real machine runs out, and so a pool
  * that grows without end (num_dma_buffers doubled by a count that is wrong) ends in NV_ERR_NO_MEMORY here too,
  * not in a model of millions of buffers. No case generated on the specification comes near it: 18 504 pages at
- * most (37 buffers) over seeds 1-40 at three times each property's budget, on both versions.
+ * most (36 buffers) over seeds 1-40 at three times each property's budget, on both versions.
  */
 export const POOL_DMA_PAGES = 1n << 20n;
 
